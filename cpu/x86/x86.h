@@ -1,0 +1,295 @@
+/* Internal contract of the x86 CPU: decoded instructions, the handler type,
+ * memory access through segmentation and the softmmu TLB, exceptions, lazy
+ * flags, and the services the instruction handlers share.
+ *
+ * Conventions every handler follows:
+ *  - cpu->rip is the address of the instruction being executed and
+ *    cpu->next_rip the address after it; a handler that transfers control
+ *    sets next_rip (or rip/next_rip both for far transfers).  The exec loop
+ *    copies next_rip to rip after the handler returns.
+ *  - A fault is raised with raise_exception*() which longjmps out; the
+ *    instruction must be restartable, so a handler does every access that
+ *    can fault before it changes any register, flag or memory (for a
+ *    read-modify-write: read, compute, store, then set registers/flags).
+ *  - Operand size is d->opsize in bytes (2 or 4; 1 for byte forms is chosen
+ *    by the handler), address size d->adsize (2 or 4).
+ */
+#ifndef YL_X86_H
+#define YL_X86_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "yl/cpu.h"
+#include "yl/memory.h"
+
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "Yinglong assumes a little-endian host"
+#endif
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+/* ---- decoded instructions ------------------------------------------- */
+
+typedef struct Insn Insn;
+typedef void (*InsnFn)(X86CPU *cpu, const Insn *d);
+
+#define REG_NONE 0xff
+
+struct Insn {
+    InsnFn fn;
+    uint8_t len;
+    uint8_t map;        /* MAP_1 or MAP_0F */
+    uint8_t op;         /* opcode byte */
+    uint8_t mod;        /* ModRM.mod; 3 means a register operand */
+    uint8_t reg;        /* ModRM.reg */
+    uint8_t rm;         /* ModRM.rm (register number when mod == 3) */
+    uint8_t opsize;     /* 2 or 4 */
+    uint8_t adsize;     /* 2 or 4 */
+    uint8_t seg;        /* segment of the memory operand (default or override) */
+    uint8_t seg_ovr;    /* override prefix's segment, or SEG_NONE */
+    uint8_t rep;        /* 0, PFX_REPZ (F3) or PFX_REPNZ (F2) */
+    uint8_t lock;
+    uint8_t base, index, scale;   /* REG_NONE when absent */
+    uint16_t flags;     /* F_* from the opcode table */
+    int32_t disp;
+    uint32_t imm;       /* immediate, sign-extended where the form says */
+    uint32_t imm2;      /* far pointer selector; ENTER nesting level */
+};
+
+enum { MAP_1 = 0, MAP_0F = 1, MAP_COUNT };
+enum { PFX_REPZ = 1, PFX_REPNZ = 2 };
+
+/* Operand forms in the opcode tables: what follows the opcode byte. */
+enum {
+    FORM_NONE,
+    FORM_IB,        /* imm8 */
+    FORM_IBS,       /* imm8 sign-extended to the operand size */
+    FORM_IW,        /* imm16 */
+    FORM_IZ,        /* imm16 or imm32 by operand size */
+    FORM_JB,        /* rel8 (imm = sign-extended displacement) */
+    FORM_JZ,        /* rel16/rel32 by operand size */
+    FORM_AP,        /* far pointer: offset16/32 then selector16 (imm, imm2) */
+    FORM_O,         /* moffs: address-size offset (in disp) */
+    FORM_IW_IB,     /* ENTER: imm16, imm8 (imm, imm2) */
+    FORM_M,         /* ModRM */
+    FORM_M_IB,      /* ModRM, imm8 */
+    FORM_M_IBS,     /* ModRM, imm8 sign-extended */
+    FORM_M_IZ,      /* ModRM, imm16/32 */
+    FORM_M_GRP3,    /* F6/F7: ModRM, plus imm8/imm16/32 only when reg is 0 or 1 */
+};
+
+/* Table flags */
+enum {
+    F_MEM = 1 << 0,     /* only the memory form (mod != 3) */
+    F_REG = 1 << 1,     /* only the register form (mod == 3) */
+    F_END = 1 << 2,     /* ends the translation block (control transfer,
+                           mode change, IF change, HLT ...) */
+    F_LOCK = 1 << 3,    /* LOCK prefix allowed (with a memory operand) */
+    F_BYTE = 1 << 4,    /* byte operand (informational) */
+    F_D64 = 1 << 5,     /* reserved for 64-bit mode */
+};
+
+/* Selectors for ModRM-dispatched table entries. */
+#define SEL_ANY (-1)
+#define SEL_REG(r) (r)                       /* ModRM.reg == r */
+#define SEL_RM(r, m) (8 + (r) * 8 + (m))     /* mod == 3, reg == r, rm == m */
+
+typedef struct OpDef {
+    uint8_t map, op;
+    int8_t sel;
+    uint8_t form;
+    uint16_t flags;
+    InsnFn fn;
+    const char *name;
+} OpDef;
+
+/* ---- decoder (decode.c) ----------------------------------------------- */
+
+/* Decodes one instruction at linear address lin into d.  Fetches through
+ * x86_fetch_code (which may raise #PF).  An invalid encoding decodes to an
+ * instruction whose handler raises #UD; more than 15 bytes raises #GP(0)
+ * when executed.  Returns the length. */
+int x86_decode(X86CPU *cpu, uint64_t lin, bool code32, Insn *d);
+/* The same, but returns -1 without raising anything if the instruction
+ * needs bytes at or beyond limit (the TB builder ends blocks at pages). */
+int x86_decode_bounded(X86CPU *cpu, uint64_t lin, uint64_t limit, bool code32, Insn *d);
+/* The handler that raises #UD, for comparisons in tests. */
+void op_ud(X86CPU *cpu, const Insn *d);
+const OpDef *x86_opdef_lookup(int map, int op, int mod, int reg, int rm);
+
+/* ---- code fetch and memory access (accel/tcg/tlb.c) -------------------- */
+
+/* Translate a linear address for an instruction fetch (may raise #PF). */
+uint64_t x86_code_phys(X86CPU *cpu, uint64_t lin);
+uint8_t x86_fetch_code8(X86CPU *cpu, uint64_t lin);
+
+/* Linear-address accesses with the current privilege (CPL 3 is a user
+ * access) - what the segment-relative accessors below end in. */
+uint8_t lin_ld8(X86CPU *cpu, uint64_t lin);
+uint16_t lin_ld16(X86CPU *cpu, uint64_t lin);
+uint32_t lin_ld32(X86CPU *cpu, uint64_t lin);
+uint64_t lin_ld64(X86CPU *cpu, uint64_t lin);
+void lin_st8(X86CPU *cpu, uint64_t lin, uint8_t v);
+void lin_st16(X86CPU *cpu, uint64_t lin, uint16_t v);
+void lin_st32(X86CPU *cpu, uint64_t lin, uint32_t v);
+void lin_st64(X86CPU *cpu, uint64_t lin, uint64_t v);
+/* Supervisor (implicit) accesses: descriptor tables, TSS, IDT, whatever
+ * the CPL - they check supervisor rights only. */
+uint8_t sys_ld8(X86CPU *cpu, uint64_t lin);
+uint16_t sys_ld16(X86CPU *cpu, uint64_t lin);
+uint32_t sys_ld32(X86CPU *cpu, uint64_t lin);
+uint64_t sys_ld64(X86CPU *cpu, uint64_t lin);
+void sys_st8(X86CPU *cpu, uint64_t lin, uint8_t v);
+void sys_st16(X86CPU *cpu, uint64_t lin, uint16_t v);
+void sys_st32(X86CPU *cpu, uint64_t lin, uint32_t v);
+/* Checks that [lin, lin+len) is writable (raises #PF if not) without
+ * writing: for instructions that must not half-complete. */
+void lin_probe_write(X86CPU *cpu, uint64_t lin, uint32_t len);
+
+void tlb_flush(X86CPU *cpu);                     /* CR3 write, mode change */
+void tlb_flush_page(X86CPU *cpu, uint64_t lin);  /* INVLPG */
+/* Makes writes to this physical page take the slow path (it holds code). */
+void tlb_protect_code(X86CPU *cpu, uint64_t phys_page);
+
+/* ---- segmentation (seg.c) ----------------------------------------------- */
+
+/* Segment-relative data accesses: limit and rights checks (#GP, or #SS for
+ * the stack segment), then the linear access. */
+uint8_t ld8(X86CPU *cpu, int seg, uint32_t off);
+uint16_t ld16(X86CPU *cpu, int seg, uint32_t off);
+uint32_t ld32(X86CPU *cpu, int seg, uint32_t off);
+uint64_t ld64(X86CPU *cpu, int seg, uint32_t off);
+void st8(X86CPU *cpu, int seg, uint32_t off, uint8_t v);
+void st16(X86CPU *cpu, int seg, uint32_t off, uint16_t v);
+void st32(X86CPU *cpu, int seg, uint32_t off, uint32_t v);
+void st64(X86CPU *cpu, int seg, uint32_t off, uint64_t v);
+/* Checks a write of len bytes at seg:off (limit, rights, paging) without
+ * writing. */
+void probe_write(X86CPU *cpu, int seg, uint32_t off, uint32_t len);
+
+/* Segment register loads with all protection checks of the current mode:
+ * MOV Sreg, POP Sreg, LDS/LES/LFS/LGS/LSS. */
+void x86_load_seg(X86CPU *cpu, int seg, uint16_t sel);
+
+/* ---- control transfers and interrupts (excp.c, ctrl.c, task.c) ------ */
+
+/* Raise an exception: records it and longjmps to the exec loop. */
+_Noreturn void raise_exception(X86CPU *cpu, int vec);
+_Noreturn void raise_exception_err(X86CPU *cpu, int vec, uint32_t err);
+/* INT n / INT3 / INTO: a software interrupt returning to next_rip. */
+_Noreturn void raise_interrupt_sw(X86CPU *cpu, int vec);
+
+/* Delivers cpu->exception_index (and error code) through the IVT/IDT,
+ * escalating to #DF and triple fault as the manuals say. */
+void x86_exception_deliver(X86CPU *cpu);
+/* Between blocks: takes a pending NMI or (IF=1, not inhibited) INTR.
+ * Returns true if it delivered one. */
+bool x86_irq_check(X86CPU *cpu);
+
+void x86_far_jmp(X86CPU *cpu, uint16_t sel, uint32_t off);
+void x86_far_call(X86CPU *cpu, uint16_t sel, uint32_t off, int opsize);
+void x86_far_ret(X86CPU *cpu, int opsize, uint16_t pop_bytes);
+void x86_iret(X86CPU *cpu, int opsize);
+
+/* I/O permission: IOPL and the TSS bitmap (raises #GP(0)). */
+void x86_check_io(X86CPU *cpu, uint16_t port, int size);
+
+/* CR0/CR3/CR4 writes with their side effects (TLB flush, mode change). */
+void x86_write_cr(X86CPU *cpu, int n, uint64_t val);
+
+/* ---- lazy flags (flags.c) ---------------------------------------------- */
+
+/* cc_op values; see flags.h for the full list. */
+#include "cpu/x86/flags.h"
+
+/* ---- register helpers ------------------------------------------------ */
+
+static inline uint32_t reg_get(X86CPU *cpu, int r, int size)
+{
+    switch (size) {
+    case 1: return r < 4 ? (uint8_t)cpu->regs[r] : (uint8_t)(cpu->regs[r - 4] >> 8);
+    case 2: return (uint16_t)cpu->regs[r];
+    default: return (uint32_t)cpu->regs[r];
+    }
+}
+
+static inline void reg_set(X86CPU *cpu, int r, int size, uint32_t v)
+{
+    switch (size) {
+    case 1:
+        if (r < 4)
+            cpu->regs[r] = (cpu->regs[r] & ~0xffull) | (uint8_t)v;
+        else
+            cpu->regs[r - 4] = (cpu->regs[r - 4] & ~0xff00ull) | ((uint64_t)(uint8_t)v << 8);
+        break;
+    case 2: cpu->regs[r] = (cpu->regs[r] & ~0xffffull) | (uint16_t)v; break;
+    default: cpu->regs[r] = (uint32_t)v; break;
+    }
+}
+
+/* Effective address (offset within d->seg) of the memory operand. */
+static inline uint32_t insn_ea(X86CPU *cpu, const Insn *d)
+{
+    uint32_t a = (uint32_t)d->disp;
+    if (d->base != REG_NONE)
+        a += (uint32_t)cpu->regs[d->base];
+    if (d->index != REG_NONE)
+        a += (uint32_t)cpu->regs[d->index] << d->scale;
+    return d->adsize == 2 ? (uint16_t)a : a;
+}
+
+static inline uint32_t mem_ld(X86CPU *cpu, int seg, uint32_t off, int size)
+{
+    switch (size) {
+    case 1: return ld8(cpu, seg, off);
+    case 2: return ld16(cpu, seg, off);
+    default: return ld32(cpu, seg, off);
+    }
+}
+
+static inline void mem_st(X86CPU *cpu, int seg, uint32_t off, int size, uint32_t v)
+{
+    switch (size) {
+    case 1: st8(cpu, seg, off, v); break;
+    case 2: st16(cpu, seg, off, v); break;
+    default: st32(cpu, seg, off, v); break;
+    }
+}
+
+/* The r/m operand: register (mod == 3) or memory. */
+static inline uint32_t rm_get(X86CPU *cpu, const Insn *d, int size)
+{
+    if (d->mod == 3)
+        return reg_get(cpu, d->rm, size);
+    return mem_ld(cpu, d->seg, insn_ea(cpu, d), size);
+}
+
+static inline void rm_set(X86CPU *cpu, const Insn *d, int size, uint32_t v)
+{
+    if (d->mod == 3)
+        reg_set(cpu, d->rm, size, v);
+    else
+        mem_st(cpu, d->seg, insn_ea(cpu, d), size, v);
+}
+
+static inline bool cpu_pe(const X86CPU *cpu) { return cpu->cr[0] & CR0_PE; }
+static inline bool cpu_vm86(const X86CPU *cpu) { return cpu->eflags & VM_MASK; }
+/* Protected mode and not virtual-8086. */
+static inline bool cpu_prot(const X86CPU *cpu) { return cpu_pe(cpu) && !cpu_vm86(cpu); }
+static inline bool cs_32(const X86CPU *cpu) { return cpu->seg[R_CS].flags & DESC_B_MASK; }
+static inline bool ss_32(const X86CPU *cpu) { return cpu->seg[R_SS].flags & DESC_B_MASK; }
+static inline uint32_t sp_mask(const X86CPU *cpu) { return ss_32(cpu) ? 0xffffffffu : 0xffffu; }
+
+/* ---- stack (stack.c) ------------------------------------------------- */
+
+/* Push/pop of size 2 or 4 with the SS stack-size attribute. push writes
+ * before it moves ESP, pop reads before it moves ESP, so faults restart. */
+void x86_push(X86CPU *cpu, int size, uint32_t v);
+uint32_t x86_pop(X86CPU *cpu, int size);
+/* Read the value pop would return, without moving ESP. */
+uint32_t x86_peek(X86CPU *cpu, int size, uint32_t offset);
+
+#endif

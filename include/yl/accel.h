@@ -1,0 +1,26 @@
+/* The machine does not know which accelerator runs it. */
+#ifndef YL_ACCEL_H
+#define YL_ACCEL_H
+
+#include <stdint.h>
+
+struct Machine;
+struct X86CPU;
+
+enum { ACCEL_RUN_OK, ACCEL_RUN_HALTED, ACCEL_RUN_EXIT };
+
+typedef struct AccelOps {
+    const char *name;
+    int (*init)(struct Machine *m, char *err, int errlen);
+    int (*vcpu_create)(struct Machine *m, struct X86CPU *cpu);
+    /* Runs the vCPU until an exit is requested, it halts, or about
+     * budget_ns of virtual time passed.  Returns ACCEL_RUN_*. */
+    int (*vcpu_run)(struct Machine *m, struct X86CPU *cpu, int64_t budget_ns);
+    void (*vcpu_kick)(struct X86CPU *cpu);
+    /* Makes X86CPU reflect the vCPU (KVM copies registers; TCG no-op). */
+    void (*sync_state)(struct X86CPU *cpu);
+} AccelOps;
+
+extern const AccelOps tcg_accel_ops;
+
+#endif

@@ -1,0 +1,32 @@
+/* Character back ends for serial ports, debugcon and monitors. */
+#ifndef YL_CHARDEV_H
+#define YL_CHARDEV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum ChardevKind { CHARDEV_NULL, CHARDEV_STDIO, CHARDEV_FILE } ChardevKind;
+
+typedef struct Chardev Chardev;
+struct Chardev {
+    char id[32];
+    ChardevKind kind;
+    int fd_in, fd_out;      /* -1 when absent */
+    /* The front end that receives input (one per chardev). */
+    int (*can_read)(void *opaque);
+    void (*read)(void *opaque, const uint8_t *buf, int len);
+    void *opaque;
+    Chardev *next;
+};
+
+/* "stdio", "null", "file:PATH" (the -serial/-debugcon syntax). */
+Chardev *chardev_new_spec(const char *spec, const char *id, char *err, int errlen);
+/* -chardev BACKEND,id=ID[,path=PATH] */
+Chardev *chardev_new_opts(const char *opts, char *err, int errlen);
+void chardev_write(Chardev *c, const uint8_t *buf, size_t len);
+void chardev_set_handlers(Chardev *c, int (*can_read)(void *),
+                          void (*read)(void *, const uint8_t *, int), void *opaque);
+void chardev_free(Chardev *c);
+
+#endif
