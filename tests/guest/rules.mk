@@ -1,0 +1,36 @@
+# Guest programs: included by the top Makefile.
+#   make check-guest        run every tests/guest/*.asm under $(YINGLONG)
+#   make check-guest-qemu   the same programs under qemu-system-x86_64 (TCG),
+#                           to validate the tests against a reference
+# Programs that include lib/rm.inc become 64 KiB ROMs (.rom, run with
+# -bios); the others are multiboot kernels (.bin, run with -kernel).
+
+NASM ?= nasm
+QEMU_X86 ?= qemu-system-x86_64 -accel tcg
+GUEST_DIR := tests/guest
+GUEST_OUT := $(BUILD)/tests/guest
+GUEST_SRCS := $(sort $(wildcard $(GUEST_DIR)/*.asm))
+GUEST_ROM_SRCS := $(shell grep -l 'lib/rm\.inc' $(GUEST_SRCS) /dev/null)
+GUEST_KERNEL_SRCS := $(filter-out $(GUEST_ROM_SRCS),$(GUEST_SRCS))
+GUEST_PROGS := $(GUEST_ROM_SRCS:$(GUEST_DIR)/%.asm=$(GUEST_OUT)/%.rom) \
+    $(GUEST_KERNEL_SRCS:$(GUEST_DIR)/%.asm=$(GUEST_OUT)/%.bin)
+GUEST_LIBS := $(wildcard $(GUEST_DIR)/lib/*.inc)
+
+$(GUEST_OUT)/%.rom: $(GUEST_DIR)/%.asm $(GUEST_LIBS)
+	@mkdir -p $(dir $@)
+	$(NASM) -f bin -I$(GUEST_DIR)/ -o $@ $<
+
+$(GUEST_OUT)/%.bin: $(GUEST_DIR)/%.asm $(GUEST_LIBS)
+	@mkdir -p $(dir $@)
+	$(NASM) -f bin -I$(GUEST_DIR)/ -o $@ $<
+
+guest-progs: $(GUEST_PROGS)
+
+check-guest: $(YINGLONG) $(GUEST_PROGS)
+	$(GUEST_DIR)/run.sh $(YINGLONG) $(GUEST_PROGS)
+
+check-guest-qemu: $(GUEST_PROGS)
+	$(GUEST_DIR)/run.sh "$(QEMU_X86)" $(GUEST_PROGS)
+
+CHECK_TARGETS += check-guest
+.PHONY: guest-progs check-guest check-guest-qemu
