@@ -2,6 +2,7 @@
  * which are the single truth about instruction forms.  It runs once per
  * instruction per translation block, so it favours clarity over speed. */
 #include <pthread.h>
+#include <stdlib.h>
 
 #include "cpu/x86/x86.h"
 
@@ -80,14 +81,15 @@ static void index_add(OpIndex *ix, const OpDef *e)
 static void index_build(void)
 {
     OpIndex *ix = &op_index;
+    size_t ndefs = sizeof(op_defs) / sizeof(op_defs[0]);
     for (int m = 0; m < MAP_COUNT; m++)
         for (int o = 0; o < 256; o++)
             ix->slot[m][o].rm_table = -1;
     /* Specific entries first so SEL_ANY never shadows them. */
-    for (size_t i = 0; i < sizeof(op_defs) / sizeof(op_defs[0]); i++)
+    for (size_t i = 0; i < ndefs; i++)
         if (op_defs[i].sel != SEL_ANY)
             index_add(ix, &op_defs[i]);
-    for (size_t i = 0; i < sizeof(op_defs) / sizeof(op_defs[0]); i++)
+    for (size_t i = 0; i < ndefs; i++)
         if (op_defs[i].sel == SEL_ANY)
             index_add(ix, &op_defs[i]);
 }

@@ -1,0 +1,115 @@
+/* The execution loop of the software CPU: find a block, run its decoded
+ * instructions, and between blocks serve exceptions, interrupts, halts and
+ * the main loop's deadline. */
+#include "accel/tcg/tb.h"
+#include "yl/accel.h"
+#include "yl/machine.h"
+
+/* How many blocks run between looks at the virtual clock. */
+#define CLOCK_CHECK_INTERVAL 128
+
+_Noreturn void raise_exception_err(X86CPU *cpu, int vec, uint32_t err)
+{
+    cpu->exception_index = vec;
+    cpu->error_code = err;
+    cpu->has_error_code = true;
+    cpu->exception_is_sw = false;
+    longjmp(cpu->jmp_env, 1);
+}
+
+_Noreturn void raise_exception(X86CPU *cpu, int vec)
+{
+    cpu->exception_index = vec;
+    cpu->error_code = 0;
+    cpu->has_error_code = false;
+    cpu->exception_is_sw = false;
+    longjmp(cpu->jmp_env, 1);
+}
+
+_Noreturn void raise_interrupt_sw(X86CPU *cpu, int vec)
+{
+    cpu->exception_index = vec;
+    cpu->error_code = 0;
+    cpu->has_error_code = false;
+    cpu->exception_is_sw = true;
+    longjmp(cpu->jmp_env, 1);
+}
+
+/* Runs the block's instructions in order.  One instruction only when an
+ * interrupt shadow (STI, MOV SS) is active, so the shadow ends exactly one
+ * instruction later. */
+static void tb_exec(X86CPU *cpu, TB *tb)
+{
+    const Insn *d = tb->insn;
+    const Insn *end = d + tb->n;
+    bool shadow = cpu->inhibit_irq;
+    bool code32 = tb->flags & TBF_CODE32;
+
+    cpu->tbc->current = tb;
+    cpu->tb_invalidated = false;
+    for (; d < end; d++) {
+        uint64_t next = cpu->rip + d->len;
+        cpu->next_rip = code32 ? (uint32_t)next : (uint16_t)next;
+        d->fn(cpu, d);
+        cpu->rip = cpu->next_rip;
+        cpu->icount++;
+        if (shadow) {
+            if (d == tb->insn)
+                cpu->inhibit_irq = false;
+            break;
+        }
+        if (unlikely(cpu->tb_invalidated))
+            break;
+    }
+    cpu->tbc->current = NULL;
+}
+
+/* TF was set when the instruction started: a single-step trap follows it. */
+static void single_step_trap(X86CPU *cpu)
+{
+    cpu->dr[6] |= 0x4000;   /* BS */
+    cpu->exception_index = EXC_DB;
+    cpu->has_error_code = false;
+    cpu->exception_is_sw = false;
+}
+
+static bool machine_wants_exit(X86CPU *cpu)
+{
+    Machine *m = cpu->machine;
+    return m && (m->shutdown_requested || m->reset_requested);
+}
+
+int cpu_exec(X86CPU *cpu, int64_t deadline_ns)
+{
+    Clock *clock = cpu->machine ? &cpu->machine->clock : NULL;
+    volatile unsigned blocks = 0;
+
+    if (setjmp(cpu->jmp_env)) {
+        /* An exception left a handler or a delivery early. */
+        if (cpu->tbc)
+            cpu->tbc->current = NULL;
+    }
+    for (;;) {
+        while (cpu->exception_index >= 0) {
+            x86_exception_deliver(cpu);
+            cpu->exception_index = -1;
+        }
+        if (machine_wants_exit(cpu))
+            return ACCEL_RUN_EXIT;
+        if (cpu->exit_request) {
+            cpu->exit_request = 0;
+            return ACCEL_RUN_OK;
+        }
+        x86_irq_check(cpu);
+        if (cpu->halted)
+            return ACCEL_RUN_HALTED;
+        if (clock && ++blocks % CLOCK_CHECK_INTERVAL == 0 && clock_ns(clock) >= deadline_ns)
+            return ACCEL_RUN_OK;
+
+        bool stepping = cpu->eflags & TF_MASK;
+        TB *tb = tb_find(cpu);
+        tb_exec(cpu, tb);
+        if (stepping)
+            single_step_trap(cpu);
+    }
+}

@@ -1,0 +1,299 @@
+/* The translation cache: blocks live in one arena and are dropped all at
+ * once when it fills; writes to guest RAM that hold code invalidate just the
+ * blocks whose bytes they overlap. */
+#include <capstone.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "accel/tcg/tb.h"
+#include "yl/machine.h"
+
+#define TB_ALIGN 16
+
+TBCache *tb_cache_new(X86CPU *cpu, size_t arena_bytes)
+{
+    TBCache *c = calloc(1, sizeof(*c));
+    if (!c)
+        return NULL;
+    c->arena = mmap(NULL, arena_bytes, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    c->ram_pages = (cpu->as->ram_size + YL_PAGE_SIZE - 1) >> YL_PAGE_BITS;
+    c->page_tbs = calloc(c->ram_pages ? c->ram_pages : 1, sizeof(TB *));
+    if (c->arena == MAP_FAILED || !c->page_tbs) {
+        if (c->arena != MAP_FAILED)
+            munmap(c->arena, arena_bytes);
+        free(c->page_tbs);
+        free(c);
+        return NULL;
+    }
+    c->arena_size = arena_bytes;
+    c->cpu = cpu;
+    return c;
+}
+
+void tb_cache_free(TBCache *c)
+{
+    if (!c)
+        return;
+    munmap(c->arena, c->arena_size);
+    free(c->page_tbs);
+    free(c);
+}
+
+static uint32_t hash_index(uint64_t phys_pc, uint32_t flags)
+{
+    uint64_t h = (phys_pc ^ ((uint64_t)flags << 29)) * 0x9e3779b97f4a7c15ull;
+    return (uint32_t)(h >> (64 - TB_HASH_BITS));
+}
+
+static uint32_t jmp_index(uint64_t pc)
+{
+    return (uint32_t)((pc ^ (pc >> TB_JMP_CACHE_BITS)) & ((1 << TB_JMP_CACHE_BITS) - 1));
+}
+
+void tb_flush_jmp_cache(X86CPU *cpu)
+{
+    if (cpu->tbc)
+        memset(cpu->tbc->jmp_cache, 0, sizeof(cpu->tbc->jmp_cache));
+}
+
+void tb_flush_all(TBCache *c)
+{
+    AddressSpace *as = c->cpu->as;
+    memset(c->hash, 0, sizeof(c->hash));
+    memset(c->jmp_cache, 0, sizeof(c->jmp_cache));
+    for (uint64_t p = 0; p < c->ram_pages; p++) {
+        if (c->page_tbs[p]) {
+            c->page_tbs[p] = NULL;
+            as->page_flags[p] &= ~PAGE_CODE;
+        }
+    }
+    c->arena_used = 0;
+    c->current = NULL;
+    c->flushes++;
+}
+
+/* RAM-block offset of a guest physical address, or TB_NO_PAGE. */
+static uint64_t ram_offset_of(AddressSpace *as, uint64_t phys)
+{
+    const MemRegion *r = mem_find(as, phys);
+    if (!r || r->kind != MEM_RAM || !as->ram)
+        return TB_NO_PAGE;
+    return (uint64_t)(r->host - as->ram) + (phys - r->base);
+}
+
+static int tb_page_slot(const TB *tb, uint64_t page)
+{
+    if (tb->ram_start[0] != TB_NO_PAGE && (tb->ram_start[0] >> YL_PAGE_BITS) == page)
+        return 0;
+    return 1;
+}
+
+static void page_list_remove(TBCache *c, uint64_t page, TB *tb)
+{
+    TB **pp = &c->page_tbs[page];
+    while (*pp) {
+        TB *t = *pp;
+        int slot = tb_page_slot(t, page);
+        if (t == tb) {
+            *pp = t->page_next[slot];
+            break;
+        }
+        pp = &t->page_next[slot];
+    }
+    if (!c->page_tbs[page])
+        c->cpu->as->page_flags[page] &= ~PAGE_CODE;
+}
+
+static void tb_remove(TBCache *c, TB *tb)
+{
+    TB **pp = &c->hash[hash_index(tb->phys_pc, tb->flags)];
+    while (*pp && *pp != tb)
+        pp = &(*pp)->hash_next;
+    if (*pp)
+        *pp = tb->hash_next;
+    uint32_t j = jmp_index(tb->pc);
+    if (c->jmp_cache[j] == tb)
+        c->jmp_cache[j] = NULL;
+    for (int s = 0; s < 2; s++)
+        if (tb->ram_start[s] != TB_NO_PAGE)
+            page_list_remove(c, tb->ram_start[s] >> YL_PAGE_BITS, tb);
+    tb->valid = false;
+    if (tb == c->current)
+        c->cpu->tb_invalidated = true;
+    c->invalidated++;
+}
+
+void tb_invalidate_ram(TBCache *c, uint64_t off, uint64_t len)
+{
+    uint64_t end = off + len;
+    for (uint64_t page = off >> YL_PAGE_BITS;
+         page <= (end - 1) >> YL_PAGE_BITS && page < c->ram_pages; page++) {
+        TB *tb = c->page_tbs[page];
+        while (tb) {
+            int slot = tb_page_slot(tb, page);
+            TB *next = tb->page_next[slot];
+            if (tb->ram_start[slot] < end && off < tb->ram_end[slot])
+                tb_remove(c, tb);
+            tb = next;
+        }
+    }
+}
+
+static void tb_link_page(TBCache *c, TB *tb, int slot)
+{
+    uint64_t page = tb->ram_start[slot] >> YL_PAGE_BITS;
+    if (page >= c->ram_pages) {
+        tb->ram_start[slot] = TB_NO_PAGE;
+        return;
+    }
+    AddressSpace *as = c->cpu->as;
+    tb->page_next[slot] = c->page_tbs[page];
+    c->page_tbs[page] = tb;
+    if (!(as->page_flags[page] & PAGE_CODE)) {
+        as->page_flags[page] |= PAGE_CODE;
+        tlb_protect_code(c->cpu, slot == 0 ? tb->phys_pc & YL_PAGE_MASK : tb->phys_page2);
+    }
+}
+
+static void tb_log_asm(X86CPU *cpu, const TB *tb)
+{
+    uint8_t buf[TB_MAX_INSNS * 15];
+    for (unsigned i = 0; i < tb->size && i < sizeof(buf); i++)
+        buf[i] = x86_fetch_code8(cpu, tb->pc + i);
+    csh h;
+    cs_mode mode = (tb->flags & TBF_CODE32) ? CS_MODE_32 : CS_MODE_16;
+    yl_log(cpu->log, "IN:\n");
+    if (cs_open(CS_ARCH_X86, mode, &h) != CS_ERR_OK)
+        return;
+    uint64_t eip = tb->pc - tb->cs_base;
+    const uint8_t *p = buf;
+    size_t left = tb->size;
+    for (unsigned i = 0; i < tb->n; i++) {
+        cs_insn *ins;
+        unsigned len = tb->insn[i].len;
+        if (cs_disasm(h, p, len, eip, 1, &ins) == 1) {
+            yl_log(cpu->log, "0x%08" PRIx64 ":  %s %s\n", tb->pc + (eip - (tb->pc - tb->cs_base)),
+                   ins->mnemonic, ins->op_str);
+            cs_free(ins, 1);
+        } else {
+            yl_log(cpu->log, "0x%08" PRIx64 ":  (bad)\n", tb->pc + (eip - (tb->pc - tb->cs_base)));
+        }
+        p += len;
+        left -= len;
+        eip += len;
+    }
+    (void)left;
+    yl_log(cpu->log, "\n");
+    cs_close(&h);
+}
+
+static uint32_t tb_mode_flags(const X86CPU *cpu)
+{
+    uint32_t f = 0;
+    if (cs_32(cpu))
+        f |= TBF_CODE32;
+    if (cpu->cpl == 3)
+        f |= TBF_USER;
+    if (cpu->eflags & TF_MASK)
+        f |= TBF_STEP;
+    return f;
+}
+
+static TB *tb_alloc(TBCache *c)
+{
+    size_t need = sizeof(TB) + TB_MAX_INSNS * sizeof(Insn);
+    if (c->arena_used + need > c->arena_size)
+        tb_flush_all(c);
+    return (TB *)(c->arena + c->arena_used);
+}
+
+/* Decodes a block at cpu's CS:EIP.  Stops at an instruction that ends
+ * blocks, at the page end (only the first instruction may cross it), at an
+ * IP wrap in 16-bit code, or at TB_MAX_INSNS. */
+static TB *tb_gen(X86CPU *cpu, uint64_t pc, uint64_t phys_pc, uint32_t flags)
+{
+    TBCache *c = cpu->tbc;
+    TB *tb = tb_alloc(c);
+    bool code32 = flags & TBF_CODE32;
+    uint64_t page_end = (pc & YL_PAGE_MASK) + YL_PAGE_SIZE;
+    uint64_t lin = pc, ip = cpu->rip;
+    int max = (flags & TBF_STEP) ? 1 : TB_MAX_INSNS;
+    int n = 0;
+
+    while (n < max) {
+        Insn *d = &tb->insn[n];
+        int len = n == 0 ? x86_decode(cpu, lin, code32, d)
+                         : x86_decode_bounded(cpu, lin, page_end, code32, d);
+        if (len < 0)
+            break;
+        n++;
+        lin += len;
+        ip += len;
+        if ((d->flags & F_END) || lin >= page_end || (!code32 && ip > 0xffff))
+            break;
+    }
+    memset(tb, 0, offsetof(TB, insn));
+    tb->pc = pc;
+    tb->cs_base = cpu->seg[R_CS].base;
+    tb->flags = flags;
+    tb->n = n;
+    tb->size = (uint16_t)(lin - pc);
+    tb->phys_pc = phys_pc;
+    tb->valid = true;
+    tb->phys_page2 = TB_NO_PAGE;
+    tb->ram_start[1] = TB_NO_PAGE;
+    /* The first instruction may reach into the next page. */
+    uint64_t first_end = lin < page_end ? lin : page_end;
+    tb->ram_start[0] = ram_offset_of(cpu->as, phys_pc);
+    if (tb->ram_start[0] != TB_NO_PAGE)
+        tb->ram_end[0] = tb->ram_start[0] + (first_end - pc);
+    if (lin > page_end) {
+        tb->phys_page2 = x86_code_phys(cpu, page_end);
+        tb->ram_start[1] = ram_offset_of(cpu->as, tb->phys_page2);
+        if (tb->ram_start[1] != TB_NO_PAGE)
+            tb->ram_end[1] = tb->ram_start[1] + (lin - page_end);
+    }
+    c->arena_used += (offsetof(TB, insn) + n * sizeof(Insn) + TB_ALIGN - 1) & ~(size_t)(TB_ALIGN - 1);
+
+    uint32_t h = hash_index(phys_pc, flags);
+    tb->hash_next = c->hash[h];
+    c->hash[h] = tb;
+    for (int s = 0; s < 2; s++)
+        if (tb->ram_start[s] != TB_NO_PAGE)
+            tb_link_page(c, tb, s);
+    c->generated++;
+    if (cpu->log && (cpu->log->mask & LOG_IN_ASM))
+        tb_log_asm(cpu, tb);
+    return tb;
+}
+
+static bool tb_matches(X86CPU *cpu, const TB *tb, uint64_t pc, uint64_t cs_base, uint32_t flags)
+{
+    return tb->valid && tb->pc == pc && tb->cs_base == cs_base && tb->flags == flags;
+}
+
+TB *tb_find(X86CPU *cpu)
+{
+    TBCache *c = cpu->tbc;
+    uint64_t cs_base = cpu->seg[R_CS].base;
+    uint64_t pc = (uint32_t)(cs_base + cpu->rip);
+    uint32_t flags = tb_mode_flags(cpu);
+    uint32_t j = jmp_index(pc);
+    TB *tb = c->jmp_cache[j];
+    if (tb && tb_matches(cpu, tb, pc, cs_base, flags))
+        return tb;
+
+    uint64_t phys_pc = x86_code_phys(cpu, pc);
+    for (tb = c->hash[hash_index(phys_pc, flags)]; tb; tb = tb->hash_next) {
+        if (tb->phys_pc == phys_pc && tb_matches(cpu, tb, pc, cs_base, flags) &&
+            (tb->phys_page2 == TB_NO_PAGE ||
+             x86_code_phys(cpu, (pc & YL_PAGE_MASK) + YL_PAGE_SIZE) == tb->phys_page2))
+            break;
+    }
+    if (!tb)
+        tb = tb_gen(cpu, pc, phys_pc, flags);
+    c->jmp_cache[j] = tb;
+    return tb;
+}

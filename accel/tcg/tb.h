@@ -1,0 +1,63 @@
+/* Translation blocks: runs of decoded instructions, cached by the physical
+ * address of their first byte, the CS base and the mode flags. */
+#ifndef YL_TCG_TB_H
+#define YL_TCG_TB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cpu/x86/x86.h"
+
+#define TB_MAX_INSNS 64
+#define TB_HASH_BITS 15
+#define TB_JMP_CACHE_BITS 12
+#define TB_NO_PAGE UINT64_MAX
+
+/* Mode bits that change how bytes decode or which pages may be fetched. */
+enum {
+    TBF_CODE32 = 1 << 0,
+    TBF_USER = 1 << 1,      /* fetched with CPL 3 rights */
+    TBF_STEP = 1 << 2,      /* one instruction (TF single-step) */
+};
+
+typedef struct TB TB;
+struct TB {
+    uint64_t pc;            /* linear address of the first instruction */
+    uint64_t cs_base;
+    uint32_t flags;
+    bool valid;
+    uint16_t n;             /* instructions */
+    uint16_t size;          /* bytes of guest code */
+    uint64_t phys_pc;
+    /* Guest RAM offsets covered, per page (TB_NO_PAGE when the bytes are
+     * not in the RAM block, e.g. ROM, which needs no invalidation). */
+    uint64_t ram_start[2], ram_end[2];
+    uint64_t phys_page2;    /* second page's physical address, or TB_NO_PAGE */
+    TB *hash_next;
+    TB *page_next[2];
+    Insn insn[];
+};
+
+typedef struct TBCache {
+    uint8_t *arena;
+    size_t arena_size, arena_used;
+    TB *hash[1 << TB_HASH_BITS];
+    TB *jmp_cache[1 << TB_JMP_CACHE_BITS];
+    TB **page_tbs;          /* per RAM page: TBs with code there */
+    uint64_t ram_pages;
+    TB *current;            /* the block being executed */
+    struct X86CPU *cpu;
+    uint64_t generated, flushes, invalidated;
+} TBCache;
+
+TBCache *tb_cache_new(struct X86CPU *cpu, size_t arena_bytes);
+void tb_cache_free(TBCache *c);
+/* The block to run at the CPU's current CS:EIP, translating if needed.
+ * May raise #PF/#GP for the fetch of its first instruction. */
+TB *tb_find(struct X86CPU *cpu);
+/* Drops every block (arena full, or on request). */
+void tb_flush_all(TBCache *c);
+/* Invalidates the blocks overlapping [ram_offset, ram_offset + len). */
+void tb_invalidate_ram(TBCache *c, uint64_t ram_offset, uint64_t len);
+
+#endif

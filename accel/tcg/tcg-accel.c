@@ -1,0 +1,54 @@
+/* The software accelerator behind the AccelOps contract. */
+#include <stdio.h>
+
+#include "accel/tcg/tb.h"
+#include "yl/accel.h"
+#include "yl/machine.h"
+
+#define TB_ARENA_BYTES (256u << 20)   /* reserved, touched only as used */
+
+int cpu_exec(X86CPU *cpu, int64_t deadline_ns);
+
+static int tcg_init(Machine *m, char *err, int errlen)
+{
+    return 0;
+}
+
+static void tcg_code_write(void *opaque, uint64_t ram_offset, uint64_t len)
+{
+    tb_invalidate_ram(opaque, ram_offset, len);
+}
+
+static int tcg_vcpu_create(Machine *m, X86CPU *cpu)
+{
+    cpu->tbc = tb_cache_new(cpu, TB_ARENA_BYTES);
+    if (!cpu->tbc)
+        return -1;
+    cpu->as->code_write = tcg_code_write;
+    cpu->as->code_write_opaque = cpu->tbc;
+    return 0;
+}
+
+static int tcg_vcpu_run(Machine *m, X86CPU *cpu, int64_t budget_ns)
+{
+    int64_t now = m ? clock_ns(&m->clock) : 0;
+    return cpu_exec(cpu, now + budget_ns);
+}
+
+static void tcg_vcpu_kick(X86CPU *cpu)
+{
+    cpu->exit_request = 1;
+}
+
+static void tcg_sync_state(X86CPU *cpu)
+{
+}
+
+const AccelOps tcg_accel_ops = {
+    .name = "tcg",
+    .init = tcg_init,
+    .vcpu_create = tcg_vcpu_create,
+    .vcpu_run = tcg_vcpu_run,
+    .vcpu_kick = tcg_vcpu_kick,
+    .sync_state = tcg_sync_state,
+};
