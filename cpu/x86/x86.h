@@ -153,6 +153,9 @@ void tlb_flush(X86CPU *cpu);                     /* CR3 write, mode change */
 void tlb_flush_page(X86CPU *cpu, uint64_t lin);  /* INVLPG */
 /* Makes writes to this physical page take the slow path (it holds code). */
 void tlb_protect_code(X86CPU *cpu, uint64_t phys_page);
+/* Forgets the linear-address lookups of translated blocks (accel/tcg);
+ * tlb_flush and tlb_flush_page call it. */
+void tb_flush_jmp_cache(X86CPU *cpu);
 
 /* ---- segmentation (seg.c) ----------------------------------------------- */
 
