@@ -1,6 +1,8 @@
 /* The execution loop of the software CPU: find a block, run its decoded
  * instructions, and between blocks serve exceptions, interrupts, halts and
  * the main loop's deadline. */
+#include <inttypes.h>
+
 #include "accel/tcg/tb.h"
 #include "yl/accel.h"
 #include "yl/machine.h"
@@ -73,6 +75,16 @@ static void single_step_trap(X86CPU *cpu)
     cpu->exception_is_sw = false;
 }
 
+/* -d exec: each block as it runs; -d cpu: the registers before it. */
+static void log_block(X86CPU *cpu, const TB *tb)
+{
+    if (cpu->log->mask & LOG_EXEC)
+        yl_log(cpu->log, "Trace: %04x:%08" PRIx64 " [%08" PRIx64 "] n=%u\n",
+               cpu->seg[R_CS].sel, cpu->rip, tb->phys_pc, tb->n);
+    if (cpu->log->mask & LOG_CPU)
+        x86_cpu_dump(cpu, cpu->log->file ? cpu->log->file : stderr);
+}
+
 static bool machine_wants_exit(X86CPU *cpu)
 {
     Machine *m = cpu->machine;
@@ -108,6 +120,8 @@ int cpu_exec(X86CPU *cpu, int64_t deadline_ns)
 
         bool stepping = cpu->eflags & TF_MASK;
         TB *tb = tb_find(cpu);
+        if (unlikely(cpu->log && (cpu->log->mask & (LOG_CPU | LOG_EXEC))))
+            log_block(cpu, tb);
         tb_exec(cpu, tb);
         if (stepping)
             single_step_trap(cpu);
