@@ -18,6 +18,7 @@ struct Chardev {
     void (*read)(void *opaque, const uint8_t *buf, int len);
     void *opaque;
     Chardev *next;
+    void *tty_saved;        /* termios to restore when stdio was made raw */
 };
 
 /* "stdio", "null", "file:PATH" (the -serial/-debugcon syntax). */
@@ -28,5 +29,17 @@ void chardev_write(Chardev *c, const uint8_t *buf, size_t len);
 void chardev_set_handlers(Chardev *c, int (*can_read)(void *),
                           void (*read)(void *, const uint8_t *, int), void *opaque);
 void chardev_free(Chardev *c);
+
+/* Parses "-chardev BACKEND,id=ID[,path=PATH]" without opening anything.
+ * *path is malloc'ed (NULL when absent).  Returns 0, or -1 with err. */
+int chardev_parse_opts(const char *opts, ChardevKind *kind, char *id, size_t idlen,
+                       char **path, char *err, int errlen);
+
+struct pollfd;
+/* Fills fds with the input descriptors of the chardevs in the list that have
+ * a front end ready to take input; who[i] is the chardev behind fds[i]. */
+int chardev_pollfds(Chardev *list, struct pollfd *fds, Chardev **who, int max);
+/* Reads what is available on c's input (poll said so) into its front end. */
+void chardev_read_input(Chardev *c);
 
 #endif

@@ -29,6 +29,9 @@ void clock_init(Clock *c);
 int64_t clock_ns(const Clock *c);
 void clock_stop(Clock *c);
 void clock_start(Clock *c);
+/* Moves a stopped clock forward by ns (device tests step time with this;
+ * on a running clock it does nothing). */
+void clock_advance(Clock *c, int64_t ns);
 
 void timer_init(Timer *t, Clock *c, TimerCb cb, void *opaque);
 void timer_mod(Timer *t, int64_t deadline_ns);   /* (re)arms */

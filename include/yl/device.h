@@ -11,6 +11,9 @@ typedef struct Device Device;
 
 typedef enum PropType { PROP_U32, PROP_U64, PROP_BOOL, PROP_STR, PROP_CHARDEV } PropType;
 
+/* Field types at offset: PROP_U32 uint32_t, PROP_U64 uint64_t, PROP_BOOL
+ * bool, PROP_STR char * (malloc'ed), PROP_CHARDEV char * holding the chardev
+ * id, resolved with machine_find_chardev() at realize. */
 typedef struct PropDesc {
     const char *name;
     PropType type;
@@ -57,5 +60,9 @@ void device_list_classes(FILE *f);
 Device *device_new(const DeviceClass *cls, const char *props, char *err, int errlen);
 int device_set_prop(Device *dev, const char *name, const char *value,
                     char *err, int errlen);
+/* Lists a class's properties (-device NAME,help). */
+void device_print_props(const DeviceClass *cls, FILE *f);
+/* Calls destroy, frees string properties and the instance. */
+void device_free(Device *dev);
 
 #endif

@@ -18,13 +18,28 @@
 struct AccelOps;
 
 #define MACHINE_MAX_CPUS 1
+#define MACHINE_MAX_SERIAL 4
+#define MACHINE_MAX_CHARDEVS 16
+#define MACHINE_MAX_DEVICES 64
 
+/* What the command line asked for.  Strings point into argv. */
 typedef struct MachineOptions {
     uint64_t ram_size;
     const char *bios;       /* NULL: none given */
     const char *kernel, *initrd, *append;
     bool no_reboot;
     bool nodefaults;
+    bool nographic;
+    bool display_none;
+    /* -serial: "stdio", "null", "file:PATH", "chardev:ID"; "none" is NULL
+     * (a port slot without a device, which still disables the default). */
+    const char *serial[MACHINE_MAX_SERIAL];
+    int nserial;
+    const char *debugcon;   /* same syntax as -serial */
+    const char *chardev[MACHINE_MAX_CHARDEVS];   /* -chardev option strings */
+    int nchardev;
+    const char *device[MACHINE_MAX_DEVICES];     /* -device NAME,props */
+    int ndevice;
 } MachineOptions;
 
 typedef struct Machine {
@@ -41,6 +56,13 @@ typedef struct Machine {
     Chardev *chardevs;
     IRQLine *cpu_intr;      /* INTR line into CPU 0 (from the PIC) */
     void *pic;              /* the i8259 pair, for INTA */
+    int (*pic_ack)(void *pic);  /* INTA: returns the vector */
+    IRQLine isa_irq[16];    /* ISA IRQ 0-15 inputs of the interrupt controller */
+
+    /* The board (hw/pc.c): its own state and what it does on reset. */
+    void *board;
+    int (*board_reset)(struct Machine *m, char *err, int errlen);
+    void (*board_destroy)(struct Machine *m);
 
     /* Requests from devices and the CPU, served by the main loop. */
     bool shutdown_requested;
@@ -53,5 +75,21 @@ void machine_request_reset(Machine *m);
 /* A triple fault: reset, or with -no-reboot, exit with status 0. */
 void machine_triple_fault(Machine *m);
 Chardev *machine_find_chardev(Machine *m, const char *id);
+
+/* An empty machine: address space, port space, clock. */
+void machine_init(Machine *m);
+/* Frees devices, chardevs (restoring the terminal), RAM, the board. */
+void machine_destroy(Machine *m);
+/* Adds a chardev; fails (-1, err) on a duplicate id. */
+int machine_add_chardev(Machine *m, Chardev *c, char *err, int errlen);
+/* Creates device NAME with "a=1,b=2" props, realizes it and adds it to the
+ * machine.  Returns NULL with a one-line message in err. */
+Device *machine_create_device(Machine *m, const char *name, const char *props,
+                              char *err, int errlen);
+/* Machine reset: devices, CPUs, then the board (which reloads -kernel). */
+int machine_reset(Machine *m, char *err, int errlen);
+
+/* The PC board (hw/pc.c): builds everything from m->opt. */
+int pc_init(Machine *m, char *err, int errlen);
 
 #endif
