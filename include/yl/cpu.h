@@ -180,6 +180,9 @@ typedef struct X86CPU {
     bool has_error_code;
     bool exception_is_sw;   /* INT n / INT3 / INTO: uses next_rip, DPL check */
     int fault_nesting;      /* for #DF / triple fault */
+    int delivering_vector;  /* event being delivered while fault_nesting > 0
+                               (-1: external interrupt) */
+    bool nmi_blocked;       /* from NMI delivery to the next IRET */
     /* INTA: asks the interrupt controller for the vector. */
     int (*irq_ack)(void *opaque);
     void *irq_ack_opaque;
@@ -190,6 +193,9 @@ typedef struct X86CPU {
     bool tb_invalidated;    /* a write hit the running block's code */
     uint64_t icount;        /* instructions retired (statistics, -d exec) */
     TLBEntry tlb[MMU_NMODES][TLB_SIZE];
+    uint32_t tlb_generation;    /* as->generation the TLB was filled under */
+    bool tlb_has_large;         /* some entry came from a 2/4 MiB page */
+    uint64_t pdpte[4];          /* PAE: PDPTEs loaded with CR3 */
     uint32_t a20_mask;
     uint32_t cpuid_version; /* CPUID.1.EAX */
     int cpu_index;
