@@ -1,0 +1,84 @@
+/* Bit tests BT BTS BTR BTC and bit scans BSF BSR. */
+#include "cpu/x86/int.h"
+
+enum { BT_TEST, BT_SET, BT_RESET, BT_COMPLEMENT };
+
+/* CF = the bit; ZF is kept, the other flags (undefined) too. */
+static void bt_commit_cf(X86CPU *cpu, uint32_t v, int bit)
+{
+    cc_set_flags(cpu, (v >> bit) & 1 ? CC_C : 0, CC_C);
+}
+
+static uint32_t bt_apply(int kind, uint32_t v, int bit)
+{
+    switch (kind) {
+    case BT_SET: return v | (1u << bit);
+    case BT_RESET: return v & ~(1u << bit);
+    case BT_COMPLEMENT: return v ^ (1u << bit);
+    default: return v;
+    }
+}
+
+/* With a memory operand and a register offset, the offset is a signed bit
+ * index from the operand's address: it may reach far beyond it. */
+static void bt_common(X86CPU *cpu, const Insn *d, int kind, uint32_t offset, bool reg_offset)
+{
+    int size = d->opsize, bits = 8 * size;
+    int bit = offset & (bits - 1);
+    if (d->mod == 3) {
+        uint32_t v = reg_get(cpu, d->rm, size);
+        if (kind != BT_TEST)
+            reg_set(cpu, d->rm, size, bt_apply(kind, v, bit));
+        bt_commit_cf(cpu, v, bit);
+        return;
+    }
+    uint32_t ea = insn_ea(cpu, d);
+    if (reg_offset) {
+        int32_t units = sext(offset, size) >> (size == 2 ? 4 : 5);
+        ea += (uint32_t)(units * size);
+        if (d->adsize == 2)
+            ea &= 0xffff;
+    }
+    uint32_t v = mem_ld(cpu, d->seg, ea, size);
+    if (kind != BT_TEST)
+        mem_st(cpu, d->seg, ea, size, bt_apply(kind, v, bit));
+    bt_commit_cf(cpu, v, bit);
+}
+
+/* 0F A3 AB B3 BB: BT BTS BTR BTC Ev,Gv */
+void op_bt_E_G(X86CPU *cpu, const Insn *d)
+{
+    static const uint8_t kind_of[4] = { BT_TEST, BT_SET, BT_RESET, BT_COMPLEMENT };
+    bt_common(cpu, d, kind_of[(d->op >> 3) & 3], reg_get(cpu, d->reg, d->opsize), true);
+}
+
+/* 0F BA /4-/7: BT BTS BTR BTC Ev,Ib */
+void op_bt_E_I(X86CPU *cpu, const Insn *d)
+{
+    bt_common(cpu, d, d->reg & 3, d->imm & 0xff, false);
+}
+
+/* 0F BC BSF / 0F BD BSR: a zero source sets ZF and leaves the
+ * destination alone. */
+static void bit_scan(X86CPU *cpu, const Insn *d, bool reverse)
+{
+    int size = d->opsize;
+    uint32_t v = rm_get(cpu, d, size);
+    if (v == 0) {
+        cc_set_flags(cpu, CC_Z, CC_Z);
+        return;
+    }
+    int idx = reverse ? 31 - __builtin_clz(v) : __builtin_ctz(v);
+    reg_set(cpu, d->reg, size, idx);
+    cc_set_flags(cpu, 0, CC_Z);
+}
+
+void op_bsf(X86CPU *cpu, const Insn *d)
+{
+    bit_scan(cpu, d, false);
+}
+
+void op_bsr(X86CPU *cpu, const Insn *d)
+{
+    bit_scan(cpu, d, true);
+}
