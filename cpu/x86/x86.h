@@ -156,11 +156,19 @@ void tlb_protect_code(X86CPU *cpu, uint64_t phys_page);
 /* Forgets the linear-address lookups of translated blocks (accel/tcg);
  * tlb_flush and tlb_flush_page call it. */
 void tb_flush_jmp_cache(X86CPU *cpu);
+/* CR3 load with CR4.PGE: drops every entry but those of global pages. */
+void tlb_flush_nonglobal(X86CPU *cpu);
+/* Flushes the TLB if the physical memory map changed since it was filled
+ * (cheap; the slow paths call it, the exec loop may too). */
+void tlb_check_generation(X86CPU *cpu);
 
 /* ---- segmentation (seg.c) ----------------------------------------------- */
 
 /* Segment-relative data accesses: limit and rights checks (#GP, or #SS for
- * the stack segment), then the linear access. */
+ * the stack segment), then the linear access.  In protected mode a segment
+ * register holding a null selector has DESC_P_MASK clear in its cache:
+ * accesses through it raise #GP(0).  In real mode only the (cached) limit
+ * is checked, so "unreal mode" works. */
 uint8_t ld8(X86CPU *cpu, int seg, uint32_t off);
 uint16_t ld16(X86CPU *cpu, int seg, uint32_t off);
 uint32_t ld32(X86CPU *cpu, int seg, uint32_t off);

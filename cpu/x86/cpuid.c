@@ -1,0 +1,73 @@
+/* CPUID: what this CPU model offers, and nothing it does not implement.
+ * Leaves outside the basic and extended ranges return the data of the
+ * highest basic leaf, as Intel processors do. */
+#include "cpu/x86/sysregs.h"
+
+#define CPUID_MAX_BASIC 2u
+#define CPUID_MAX_EXT 0x80000004u
+
+static const char cpuid_vendor[] = "GenuineIntel";
+static const char cpuid_brand[48] = "Yinglong virtual CPU";
+
+typedef struct CpuidRegs {
+    uint32_t eax, ebx, ecx, edx;
+} CpuidRegs;
+
+static uint32_t str_dword(const char *s, int i)
+{
+    uint32_t v;
+    memcpy(&v, s + 4 * i, 4);
+    return v;
+}
+
+static void cpuid_basic(X86CPU *cpu, uint32_t leaf, CpuidRegs *r)
+{
+    switch (leaf) {
+    case 0:
+        r->eax = CPUID_MAX_BASIC;
+        r->ebx = str_dword(cpuid_vendor, 0);
+        r->edx = str_dword(cpuid_vendor, 1);
+        r->ecx = str_dword(cpuid_vendor, 2);
+        break;
+    case 1:
+        r->eax = cpu->cpuid_version;
+        r->edx = X86_FEATURES_EDX;
+        break;
+    case 2:
+        r->eax = 1;         /* one iteration, no cache descriptors */
+        break;
+    }
+}
+
+void x86_cpuid(X86CPU *cpu, uint32_t leaf, uint32_t *eax, uint32_t *ebx,
+               uint32_t *ecx, uint32_t *edx)
+{
+    CpuidRegs r = { 0, 0, 0, 0 };
+    if (leaf >= 0x80000000u && leaf <= CPUID_MAX_EXT) {
+        if (leaf == 0x80000000u) {
+            r.eax = CPUID_MAX_EXT;
+        } else if (leaf >= 0x80000002u) {
+            int b = (leaf - 0x80000002u) * 4;
+            r.eax = str_dword(cpuid_brand, b);
+            r.ebx = str_dword(cpuid_brand, b + 1);
+            r.ecx = str_dword(cpuid_brand, b + 2);
+            r.edx = str_dword(cpuid_brand, b + 3);
+        }
+    } else {
+        cpuid_basic(cpu, leaf <= CPUID_MAX_BASIC ? leaf : CPUID_MAX_BASIC, &r);
+    }
+    *eax = r.eax;
+    *ebx = r.ebx;
+    *ecx = r.ecx;
+    *edx = r.edx;
+}
+
+void op_cpuid(X86CPU *cpu, const Insn *d)
+{
+    uint32_t a, b, c, dx;
+    x86_cpuid(cpu, (uint32_t)cpu->regs[R_EAX], &a, &b, &c, &dx);
+    cpu->regs[R_EAX] = a;
+    cpu->regs[R_EBX] = b;
+    cpu->regs[R_ECX] = c;
+    cpu->regs[R_EDX] = dx;
+}
