@@ -4,7 +4,9 @@
 
 enum { SH_ROL, SH_ROR, SH_RCL, SH_RCR, SH_SHL, SH_SHR, SH_SAL, SH_SAR };
 
-/* Rotates change only CF and OF; the rest of the flags are folded in. */
+/* Rotates change only CF and OF; the rest of the flags are folded in.
+ * An RCL/RCR by a multiple of bits+1 leaves the value and CF alone but
+ * still sets OF from the formula, as the CPUs do. */
 static uint32_t rotate(X86CPU *cpu, int op, int size, uint32_t v, int cnt,
                        uint32_t *flags)
 {
@@ -30,8 +32,6 @@ static uint32_t rotate(X86CPU *cpu, int op, int size, uint32_t v, int cnt,
     }
     case SH_RCL: {
         int c = size == 4 ? cnt : cnt % (bits + 1);
-        if (c == 0)
-            return v;
         uint64_t wide = ((uint64_t)cf << bits) | v;       /* bits+1 bits */
         wide = (wide << c) | (wide >> (bits + 1 - c));
         r = wide & m;
@@ -41,8 +41,6 @@ static uint32_t rotate(X86CPU *cpu, int op, int size, uint32_t v, int cnt,
     }
     default: {  /* RCR */
         int c = size == 4 ? cnt : cnt % (bits + 1);
-        if (c == 0)
-            return v;
         uint64_t wide = ((uint64_t)cf << bits) | v;
         wide = (wide >> c) | (wide << (bits + 1 - c));
         r = wide & m;
@@ -88,10 +86,7 @@ static void grp2(X86CPU *cpu, const Insn *d, int size, int cnt)
     if (cnt == 0)
         return;     /* the memory operand is still read (it may fault) */
     if (op <= SH_RCR) {
-        f = ~0u;
         r = rotate(cpu, op, size, v, cnt, &f);
-        if (f == ~0u)
-            return;     /* RCL/RCR by a multiple of bits+1: nothing */
     } else {
         r = shift(op, size, v, cnt, &src);
     }
