@@ -89,6 +89,10 @@ Device *machine_create_device(Machine *m, const char *name, const char *props,
 /* Machine reset: devices, CPUs, then the board (which reloads -kernel). */
 int machine_reset(Machine *m, char *err, int errlen);
 
+/* The main loop (core/cpus.c): runs the CPU, timers and chardev input
+ * until shutdown; returns the exit status. */
+int machine_run(Machine *m);
+
 /* The PC board (hw/pc.c): builds everything from m->opt. */
 int pc_init(Machine *m, char *err, int errlen);
 

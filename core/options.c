@@ -1,0 +1,398 @@
+/* Command line parsing into an Options struct.  Nothing here opens files or
+ * touches the host: that happens when the machine is built. */
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/options.h"
+#include "yl/chardev.h"
+#include "yl/device.h"
+#include "yl/log.h"
+
+typedef int (*OptHandler)(Options *o, const char *arg, char *err, int errlen);
+
+typedef struct OptDesc {
+    const char *name;
+    const char *argname;    /* NULL: takes no argument */
+    const char *help;
+    OptHandler fn;
+} OptDesc;
+
+/* Splits "key=value" items: does list contain item (exactly, up to ',')? */
+static bool item_is(const char *item, size_t len, const char *want)
+{
+    return strlen(want) == len && !strncmp(item, want, len);
+}
+
+static int opt_machine(Options *o, const char *arg, char *err, int errlen)
+{
+    if (!strcmp(arg, "help")) {
+        o->action = OPT_MACHINE_HELP;
+        return 0;
+    }
+    const char *p = arg;
+    bool first = true;
+    while (*p) {
+        size_t len = strcspn(p, ",");
+        if (item_is(p, len, "pc") && first) {
+        } else if (item_is(p, len, "type=pc") || item_is(p, len, "accel=tcg")) {
+        } else if (len > 6 && !strncmp(p, "accel=", 6)) {
+            snprintf(err, errlen, "-machine %s: accelerator '%.*s' is not supported yet "
+                     "(only tcg)", arg, (int)(len - 6), p + 6);
+            return -1;
+        } else if ((first && !memchr(p, '=', len)) || (len > 5 && !strncmp(p, "type=", 5))) {
+            snprintf(err, errlen, "-machine %s: unsupported machine type (only 'pc')", arg);
+            return -1;
+        } else {
+            snprintf(err, errlen, "-machine %s: unsupported machine property '%.*s'",
+                     arg, (int)len, p);
+            return -1;
+        }
+        first = false;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return 0;
+}
+
+static int opt_accel(Options *o, const char *arg, char *err, int errlen)
+{
+    if (!strcmp(arg, "help")) {
+        o->action = OPT_ACCEL_HELP;
+        return 0;
+    }
+    size_t len = strcspn(arg, ",");
+    if (!item_is(arg, len, "tcg")) {
+        snprintf(err, errlen, "-accel %s: not supported yet (only tcg)", arg);
+        return -1;
+    }
+    if (arg[len] && strcmp(arg + len, ",thread=single")) {
+        snprintf(err, errlen, "-accel %s: unsupported property '%s'", arg, arg + len + 1);
+        return -1;
+    }
+    return 0;
+}
+
+static int opt_enable_kvm(Options *o, const char *arg, char *err, int errlen)
+{
+    snprintf(err, errlen, "-enable-kvm: KVM is not supported yet");
+    return -1;
+}
+
+int options_parse_size(const char *s, uint64_t *bytes, char *err, int errlen)
+{
+    const char *num = !strncmp(s, "size=", 5) ? s + 5 : s;
+    char *end;
+    errno = 0;
+    if (!(*num >= '0' && *num <= '9'))
+        goto bad;
+    double v = strtod(num, &end);
+    if (errno || end == num)
+        goto bad;
+    double mult = 1 << 20;      /* a bare number is MiB */
+    switch (*end) {
+    case 'k': case 'K': mult = 1 << 10; end++; break;
+    case 'm': case 'M': mult = 1 << 20; end++; break;
+    case 'g': case 'G': mult = 1 << 30; end++; break;
+    case 't': case 'T': mult = (double)(1ull << 40); end++; break;
+    case 'b': case 'B': mult = 1; end++; break;
+    default: break;
+    }
+    if (*end == 'B' || *end == 'b')
+        end++;
+    if (*end) {
+        if (*end == ',')
+            snprintf(err, errlen, "-m %s: only the size can be given", s);
+        else
+            goto bad;
+        return -1;
+    }
+    v *= mult;
+    if (v < 1 || v > 0x1p50 || v != floor(v)) {
+        snprintf(err, errlen, "-m %s: RAM size must be at least 1 byte and below 1 PiB", s);
+        return -1;
+    }
+    *bytes = (uint64_t)v;
+    return 0;
+bad:
+    snprintf(err, errlen, "-m %s: bad size (use N, N[KMGT] or size=N[KMGT])", s);
+    return -1;
+}
+
+static int opt_m(Options *o, const char *arg, char *err, int errlen)
+{
+    return options_parse_size(arg, &o->machine.ram_size, err, errlen);
+}
+
+#define STR_OPT(fname, field) \
+    static int fname(Options *o, const char *arg, char *err, int errlen) \
+    { o->machine.field = arg; return 0; }
+STR_OPT(opt_bios, bios)
+STR_OPT(opt_kernel, kernel)
+STR_OPT(opt_append, append)
+STR_OPT(opt_initrd, initrd)
+
+static int opt_nodefaults(Options *o, const char *arg, char *err, int errlen)
+{
+    o->machine.nodefaults = true;
+    return 0;
+}
+
+static int opt_nographic(Options *o, const char *arg, char *err, int errlen)
+{
+    o->machine.nographic = true;
+    return 0;
+}
+
+static int opt_no_reboot(Options *o, const char *arg, char *err, int errlen)
+{
+    o->machine.no_reboot = true;
+    return 0;
+}
+
+static int opt_display(Options *o, const char *arg, char *err, int errlen)
+{
+    if (strcmp(arg, "none")) {
+        snprintf(err, errlen, "-display %s: not supported yet (only none)", arg);
+        return -1;
+    }
+    o->machine.display_none = true;
+    return 0;
+}
+
+/* The -serial / -debugcon back ends; "none" is allowed only for -serial. */
+static int check_chr_spec(const char *opt, const char *arg, char *err, int errlen)
+{
+    if (!strcmp(arg, "stdio") || !strcmp(arg, "null")
+        || (!strncmp(arg, "file:", 5) && arg[5])
+        || (!strncmp(arg, "chardev:", 8) && arg[8]))
+        return 0;
+    snprintf(err, errlen, "%s %s: unsupported character device "
+             "(use stdio, null, file:PATH or chardev:ID)", opt, arg);
+    return -1;
+}
+
+static int opt_serial(Options *o, const char *arg, char *err, int errlen)
+{
+    if (o->machine.nserial == MACHINE_MAX_SERIAL) {
+        snprintf(err, errlen, "-serial %s: at most %d serial ports", arg, MACHINE_MAX_SERIAL);
+        return -1;
+    }
+    if (strcmp(arg, "none") && check_chr_spec("-serial", arg, err, errlen) < 0)
+        return -1;
+    o->machine.serial[o->machine.nserial++] = strcmp(arg, "none") ? arg : NULL;
+    return 0;
+}
+
+static int opt_debugcon(Options *o, const char *arg, char *err, int errlen)
+{
+    if (o->machine.debugcon) {
+        snprintf(err, errlen, "-debugcon %s: only one debug console is supported", arg);
+        return -1;
+    }
+    if (check_chr_spec("-debugcon", arg, err, errlen) < 0)
+        return -1;
+    o->machine.debugcon = arg;
+    return 0;
+}
+
+static int opt_chardev(Options *o, const char *arg, char *err, int errlen)
+{
+    ChardevKind kind;
+    char id[32], *path;
+    if (o->machine.nchardev == MACHINE_MAX_CHARDEVS) {
+        snprintf(err, errlen, "-chardev %s: too many chardevs", arg);
+        return -1;
+    }
+    if (chardev_parse_opts(arg, &kind, id, sizeof(id), &path, err, errlen) < 0)
+        return -1;
+    free(path);
+    o->machine.chardev[o->machine.nchardev++] = arg;
+    return 0;
+}
+
+static int opt_device(Options *o, const char *arg, char *err, int errlen)
+{
+    if (!strcmp(arg, "help") || !strcmp(arg, "?")) {
+        o->action = OPT_DEVICE_HELP;
+        return 0;
+    }
+    size_t len = strcspn(arg, ",");
+    char name[64];
+    snprintf(name, sizeof(name), "%.*s", (int)len, arg);
+    const DeviceClass *cls = device_class_find(name);
+    if (!cls || !cls->user_creatable) {
+        snprintf(err, errlen, "-device %s: no device '%s' (try -device help)", arg, name);
+        return -1;
+    }
+    if (!strcmp(arg + len, ",help")) {
+        o->action = OPT_DEVICE_HELP;
+        o->help_arg = cls->name;
+        return 0;
+    }
+    if (o->machine.ndevice == MACHINE_MAX_DEVICES) {
+        snprintf(err, errlen, "-device %s: too many devices", arg);
+        return -1;
+    }
+    o->machine.device[o->machine.ndevice++] = arg;
+    return 0;
+}
+
+static int opt_smp(Options *o, const char *arg, char *err, int errlen)
+{
+    const char *p = arg;
+    bool first = true;
+    while (*p) {
+        size_t len = strcspn(p, ",");
+        const char *eq = memchr(p, '=', len);
+        const char *val = eq ? eq + 1 : p;
+        size_t vlen = len - (val - p);
+        bool key_ok = !eq || (first && item_is(p, eq - p, "cpus"))
+            || item_is(p, eq - p, "cpus") || item_is(p, eq - p, "sockets")
+            || item_is(p, eq - p, "cores") || item_is(p, eq - p, "threads")
+            || item_is(p, eq - p, "maxcpus");
+        if (!key_ok || (!eq && !first) || !item_is(val, vlen, "1")) {
+            snprintf(err, errlen, "-smp %s: only 1 CPU is supported", arg);
+            return -1;
+        }
+        first = false;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    if (!*arg) {
+        snprintf(err, errlen, "-smp: needs a CPU count");
+        return -1;
+    }
+    return 0;
+}
+
+static int opt_d(Options *o, const char *arg, char *err, int errlen)
+{
+    if (!strcmp(arg, "help")) {
+        o->action = OPT_LOG_HELP;
+        return 0;
+    }
+    return log_parse_items(arg, &o->log_mask, err, errlen);
+}
+
+static int opt_D(Options *o, const char *arg, char *err, int errlen)
+{
+    o->log_file = arg;
+    return 0;
+}
+
+static int opt_version(Options *o, const char *arg, char *err, int errlen)
+{
+    o->action = OPT_VERSION;
+    return 0;
+}
+
+static int opt_help(Options *o, const char *arg, char *err, int errlen)
+{
+    o->action = OPT_HELP;
+    return 0;
+}
+
+static const OptDesc opt_table[] = {
+    { "machine", "pc[,accel=tcg]", "select the machine (only pc)", opt_machine },
+    { "M", "pc", "same as -machine", opt_machine },
+    { "accel", "tcg", "select the accelerator (only tcg)", opt_accel },
+    { "enable-kvm", NULL, NULL, opt_enable_kvm },
+    { "m", "N[KMG]", "guest RAM size (default 128M; a bare number is MiB)", opt_m },
+    { "smp", "1", "number of CPUs (only 1)", opt_smp },
+    { "bios", "FILE", "firmware image (default /usr/share/seabios/bios-256k.bin)", opt_bios },
+    { "kernel", "FILE", "boot a multiboot kernel directly", opt_kernel },
+    { "append", "STR", "kernel command line", opt_append },
+    { "initrd", "FILES", "multiboot modules: \"path [args]\" separated by commas", opt_initrd },
+    { "nodefaults", NULL, "create no default devices (no default serial port)", opt_nodefaults },
+    { "nographic", NULL, "no display; the serial port goes to stdio", opt_nographic },
+    { "display", "none", "display back end (only none)", opt_display },
+    { "serial", "DEV", "next serial port: stdio, null, file:PATH, chardev:ID, none", opt_serial },
+    { "debugcon", "DEV", "debug console on port 0xe9: stdio, null, file:PATH, chardev:ID",
+      opt_debugcon },
+    { "chardev", "BACKEND,id=ID[,path=PATH]", "character device: stdio, null, file",
+      opt_chardev },
+    { "device", "NAME[,prop=value...]", "add a device (-device help lists them)", opt_device },
+    { "no-reboot", NULL, "exit instead of rebooting", opt_no_reboot },
+    { "d", "ITEM,...", "log items (-d help lists them)", opt_d },
+    { "D", "FILE", "write the log to FILE instead of stderr", opt_D },
+    { "version", NULL, "print the version and exit", opt_version },
+    { "help", NULL, "print this help and exit", opt_help },
+    { "h", NULL, "same as -help", opt_help },
+};
+
+#define NOPTS (sizeof(opt_table) / sizeof(opt_table[0]))
+
+void options_usage(FILE *f)
+{
+    fprintf(f, "usage: yinglong [options]\n"
+               "Yinglong x86 PC emulator; options are a subset of qemu-system-x86_64's.\n\n");
+    for (size_t i = 0; i < NOPTS; i++) {
+        const OptDesc *d = &opt_table[i];
+        if (!d->help)
+            continue;
+        char lhs[64];
+        snprintf(lhs, sizeof(lhs), "-%s%s%s", d->name, d->argname ? " " : "",
+                 d->argname ? d->argname : "");
+        fprintf(f, "%-32s %s\n", lhs, d->help);
+    }
+}
+
+static const OptDesc *opt_find(const char *name)
+{
+    for (size_t i = 0; i < NOPTS; i++)
+        if (!strcmp(opt_table[i].name, name))
+            return &opt_table[i];
+    return NULL;
+}
+
+static int options_check(Options *o, char *err, int errlen)
+{
+    const MachineOptions *mo = &o->machine;
+    if (mo->append && !mo->kernel) {
+        snprintf(err, errlen, "-append only allowed with -kernel option");
+        return -1;
+    }
+    if (mo->initrd && !mo->kernel) {
+        snprintf(err, errlen, "-initrd only allowed with -kernel option");
+        return -1;
+    }
+    return 0;
+}
+
+int options_parse(Options *o, int argc, char **argv, char *err, int errlen)
+{
+    memset(o, 0, sizeof(*o));
+    o->machine.ram_size = YL_DEFAULT_RAM;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-' || !a[1]) {
+            snprintf(err, errlen, "%s: unexpected argument (disk images are not "
+                     "supported yet)", a);
+            return -1;
+        }
+        const char *name = a + 1 + (a[1] == '-');   /* --opt works too */
+        const OptDesc *d = opt_find(name);
+        if (!d) {
+            snprintf(err, errlen, "%s: unsupported option", a);
+            return -1;
+        }
+        const char *arg = NULL;
+        if (d->argname) {
+            if (i + 1 >= argc) {
+                snprintf(err, errlen, "%s: requires an argument", a);
+                return -1;
+            }
+            arg = argv[++i];
+        }
+        if (d->fn(o, arg, err, errlen) < 0)
+            return -1;
+        if (o->action != OPT_RUN)
+            return 0;   /* help and version stop at once */
+    }
+    return options_check(o, err, errlen);
+}

@@ -1,0 +1,287 @@
+/* The PC: RAM, BIOS ROM, CPU, i8259 pair, i8254, COM ports, port 0x92 and
+ * the -device list, assembled in pc_init(). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hw/pc.h"
+#include "yl/machine.h"
+
+#define DEFAULT_BIOS "/usr/share/seabios/bios-256k.bin"
+#define BIOS_MAX_SIZE (16u << 20)
+#define ISA_BIOS_MAX (128u << 10)
+#define VGA_HOLE_START 0xa0000
+#define VGA_HOLE_END 0xc0000
+
+typedef struct PCBoard {
+    uint8_t *bios;
+    size_t bios_size;
+    uint8_t port92;
+    IRQLine cpu_intr;
+} PCBoard;
+
+static const uint16_t com_iobase[MACHINE_MAX_SERIAL] = { 0x3f8, 0x2f8, 0x3e8, 0x2e8 };
+static const uint8_t com_irq[MACHINE_MAX_SERIAL] = { 4, 3, 4, 3 };
+
+static int pc_init_ram(Machine *m, char *err, int errlen)
+{
+    uint64_t size = (m->opt.ram_size + YL_PAGE_SIZE - 1) & YL_PAGE_MASK;
+    if (as_alloc_ram(&m->as, size) < 0) {
+        snprintf(err, errlen, "cannot set up guest memory 'pc.ram' (%llu MiB): %s",
+                 (unsigned long long)(size >> 20), strerror(errno));
+        return -1;
+    }
+    uint64_t low = pc_lowmem_size(m);
+    /* The VGA window 0xa0000-0xbffff is not RAM. */
+    uint64_t below_vga = low < VGA_HOLE_START ? low : VGA_HOLE_START;
+    mem_add_ram(&m->as, "pc.ram", 0, below_vga, m->as.ram, 0);
+    if (low > VGA_HOLE_END)
+        mem_add_ram(&m->as, "pc.ram", VGA_HOLE_END, low - VGA_HOLE_END,
+                    m->as.ram + VGA_HOLE_END, 0);
+    if (size > low)
+        mem_add_ram(&m->as, "pc.ram-high", PC_HIGHMEM_BASE, size - low,
+                    m->as.ram + low, 0);
+    return 0;
+}
+
+static int read_bios(PCBoard *b, const char *path, char *err, int errlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        snprintf(err, errlen, "could not load BIOS '%s': %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode) || st.st_size == 0 || st.st_size % 65536
+        || st.st_size > BIOS_MAX_SIZE) {
+        snprintf(err, errlen, "BIOS '%s': size %lld is not a non-zero multiple of "
+                 "64 KiB up to 16 MiB", path, (long long)st.st_size);
+        close(fd);
+        return -1;
+    }
+    b->bios_size = st.st_size;
+    b->bios = mmap(NULL, b->bios_size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (b->bios == MAP_FAILED) {
+        b->bios = NULL;
+        snprintf(err, errlen, "BIOS '%s': %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    size_t got = 0;
+    while (got < b->bios_size) {
+        ssize_t n = read(fd, b->bios + got, b->bios_size - got);
+        if (n <= 0) {
+            snprintf(err, errlen, "could not read BIOS '%s': %s", path,
+                     n < 0 ? strerror(errno) : "file shrank");
+            close(fd);
+            return -1;
+        }
+        got += n;
+    }
+    close(fd);
+    return 0;
+}
+
+/* The whole image ends at 4 GiB; its last 128 KiB also end at 1 MiB. */
+static int pc_init_bios(Machine *m, PCBoard *b, char *err, int errlen)
+{
+    const char *path = m->opt.bios;
+    if (!path) {
+        if (m->opt.kernel && access(DEFAULT_BIOS, R_OK) < 0)
+            return 0;   /* the multiboot loader enters the kernel directly */
+        path = DEFAULT_BIOS;
+    }
+    if (read_bios(b, path, err, errlen) < 0)
+        return -1;
+    size_t low = b->bios_size < ISA_BIOS_MAX ? b->bios_size : ISA_BIOS_MAX;
+    if (!mem_add_rom(&m->as, "pc.bios", PC_HIGHMEM_BASE - b->bios_size, b->bios_size,
+                     b->bios, 1)
+        || !mem_add_rom(&m->as, "isa-bios", 0x100000 - low, low,
+                        b->bios + b->bios_size - low, 1)) {
+        snprintf(err, errlen, "BIOS '%s': no room in the memory map", path);
+        return -1;
+    }
+    return 0;
+}
+
+static void pc_cpu_intr(void *opaque, int n, int level)
+{
+    x86_cpu_set_irq(opaque, level);
+}
+
+/* Port 0x92, "system control port A": bit 1 gates A20, bit 0 resets. */
+static uint32_t port92_read(void *opaque, uint16_t off, unsigned size)
+{
+    Machine *m = opaque;
+    PCBoard *b = m->board;
+    return b->port92;
+}
+
+static void port92_write(void *opaque, uint16_t off, uint32_t val, unsigned size)
+{
+    Machine *m = opaque;
+    PCBoard *b = m->board;
+    bool reset = (val & 1) && !(b->port92 & 1);
+    b->port92 = val & ~1u;
+    x86_cpu_set_a20(m->cpus[0], val & 2);
+    if (reset)
+        machine_request_reset(m);
+}
+
+static const IOPortOps port92_ops = { port92_read, port92_write };
+
+static int pc_init_cpu(Machine *m, PCBoard *b, char *err, int errlen)
+{
+    X86CPU *cpu = calloc(1, sizeof(*cpu));
+    if (!cpu) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    x86_cpu_init(cpu, m, &m->as, &m->io, &m->log);
+    m->cpus[m->ncpus++] = cpu;
+    irq_init(&b->cpu_intr, pc_cpu_intr, cpu, 0);
+    m->cpu_intr = &b->cpu_intr;
+    return 0;
+}
+
+/* "chardev:ID" names an existing chardev; anything else makes one. */
+static const char *pc_chardev_for(Machine *m, const char *spec, const char *id,
+                                  char *err, int errlen)
+{
+    if (!strncmp(spec, "chardev:", 8)) {
+        if (!machine_find_chardev(m, spec + 8)) {
+            snprintf(err, errlen, "%s: no chardev with id '%s'", spec, spec + 8);
+            return NULL;
+        }
+        return spec + 8;
+    }
+    Chardev *c = chardev_new_spec(spec, id, err, errlen);
+    if (!c)
+        return NULL;
+    if (machine_add_chardev(m, c, err, errlen) < 0) {
+        chardev_free(c);
+        return NULL;
+    }
+    return c->id;
+}
+
+static int pc_init_serial(Machine *m, char *err, int errlen)
+{
+    const MachineOptions *o = &m->opt;
+    const char *defaults[1] = { "stdio" };
+    const char *const *specs = o->serial;
+    int n = o->nserial;
+    if (n == 0 && !o->nodefaults) {
+        specs = defaults;
+        n = 1;
+    }
+    for (int i = 0; i < n; i++) {
+        if (!specs[i])
+            continue;   /* -serial none */
+        char id[24], props[96];
+        snprintf(id, sizeof(id), "serial%d", i);
+        const char *chr = pc_chardev_for(m, specs[i], id, err, errlen);
+        if (!chr)
+            return -1;
+        snprintf(props, sizeof(props), "iobase=0x%x,irq=%d,chardev=%s",
+                 com_iobase[i], com_irq[i], chr);
+        if (!machine_create_device(m, "isa-serial", props, err, errlen))
+            return -1;
+    }
+    if (o->debugcon) {
+        char props[96];
+        const char *chr = pc_chardev_for(m, o->debugcon, "debugcon", err, errlen);
+        if (!chr)
+            return -1;
+        snprintf(props, sizeof(props), "chardev=%s", chr);
+        if (!machine_create_device(m, "isa-debugcon", props, err, errlen))
+            return -1;
+    }
+    return 0;
+}
+
+static int pc_init_user_devices(Machine *m, char *err, int errlen)
+{
+    char msg[256];
+    for (int i = 0; i < m->opt.nchardev; i++) {
+        Chardev *c = chardev_new_opts(m->opt.chardev[i], msg, sizeof(msg));
+        if (!c || machine_add_chardev(m, c, msg, sizeof(msg)) < 0) {
+            chardev_free(c);
+            snprintf(err, errlen, "-chardev %s: %s", m->opt.chardev[i], msg);
+            return -1;
+        }
+    }
+    if (pc_init_serial(m, err, errlen) < 0)
+        return -1;
+    for (int i = 0; i < m->opt.ndevice; i++) {
+        const char *spec = m->opt.device[i];
+        size_t len = strcspn(spec, ",");
+        char name[64];
+        snprintf(name, sizeof(name), "%.*s", (int)len, spec);
+        if (!machine_create_device(m, name, spec[len] ? spec + len + 1 : "",
+                                   msg, sizeof(msg))) {
+            snprintf(err, errlen, "-device %s: %s", spec, msg);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* After devices and CPU are reset: A20 on, then the -kernel boot. */
+static int pc_board_reset(Machine *m, char *err, int errlen)
+{
+    PCBoard *b = m->board;
+    b->port92 = 0x02;
+    x86_cpu_set_a20(m->cpus[0], true);
+    if (m->opt.kernel)
+        return multiboot_load(m, m->cpus[0], err, errlen);
+    return 0;
+}
+
+static void pc_board_destroy(Machine *m)
+{
+    PCBoard *b = m->board;
+    for (int i = 0; i < m->ncpus; i++)
+        free(m->cpus[i]);
+    m->ncpus = 0;
+    if (b && b->bios)
+        munmap(b->bios, b->bios_size);
+    free(b);
+    m->board = NULL;
+}
+
+int pc_init(Machine *m, char *err, int errlen)
+{
+    PCBoard *b = calloc(1, sizeof(*b));
+    if (!b) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    m->board = b;
+    m->board_reset = pc_board_reset;
+    m->board_destroy = pc_board_destroy;
+
+    if (pc_init_ram(m, err, errlen) < 0 || pc_init_bios(m, b, err, errlen) < 0
+        || pc_init_cpu(m, b, err, errlen) < 0)
+        return -1;
+    if (!machine_create_device(m, "i8259", "", err, errlen))
+        return -1;
+    m->cpus[0]->irq_ack = m->pic_ack;
+    m->cpus[0]->irq_ack_opaque = m->pic;
+    if (!machine_create_device(m, "i8254", "iobase=0x40,irq=0", err, errlen))
+        return -1;
+    if (ioport_register(&m->io, 0x92, 1, &port92_ops, m) < 0) {
+        snprintf(err, errlen, "port 0x92 already in use");
+        return -1;
+    }
+    if (pc_init_user_devices(m, err, errlen) < 0)
+        return -1;
+    return machine_reset(m, err, errlen);
+}
