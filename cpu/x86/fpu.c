@@ -44,15 +44,6 @@ void fpu_note_insn(X86CPU *cpu, const Insn *d, bool mem, uint32_t off)
     }
 }
 
-/* Power-on state (INIT leaves the x87 alone). */
-void x87_reset(X86CPU *cpu)
-{
-    X87State *s = &cpu->fpu;
-    memset(s, 0, sizeof(*s));
-    s->fcw = 0x0040;
-    s->ftw = 0x5555;
-}
-
 static uint8_t insn_modrm(const Insn *d)
 {
     return (uint8_t)((d->mod << 6) | (d->reg << 3) | d->rm);

@@ -303,10 +303,4 @@ uint32_t x86_pop(X86CPU *cpu, int size);
 /* Read the value pop would return, without moving ESP. */
 uint32_t x86_peek(X86CPU *cpu, int size, uint32_t offset);
 
-/* ---- x87 (fpu.c) --------------------------------------------------- */
-
-/* Power-on (RESET) state of the x87: FCW 0040h, FSW 0, FTW 5555h, all
- * registers +0.0.  INIT leaves the x87 alone. */
-void x87_reset(X86CPU *cpu);
-
 #endif
