@@ -1,0 +1,286 @@
+/* diff: runs generated cases natively and in Yinglong and compares.
+ *
+ *   diff [-n CASES] [-s SEED] [-t SECONDS] [-v]
+ *
+ * -s 0 takes a seed from the clock (make fuzz); -t runs for that long
+ * instead of a number of cases.  A failing case is shrunk to the first
+ * instruction whose prefix of the sequence already differs, and failures
+ * are counted per mnemonic of that instruction. */
+#include <capstone/capstone.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests/diff/diff.h"
+
+#define SHOW_MAX 5
+#define GROUPS_MAX 256
+
+typedef struct Group {
+    char name[32];
+    uint64_t count;
+    uint64_t example;
+} Group;
+
+typedef struct Diff {
+    struct DiffGuest *guest;
+    csh cs;
+    uint64_t seed;
+    Group groups[GROUPS_MAX];
+    int ngroups;
+    int shown;
+    bool verbose;
+    DiffCase c, prefix;     /* large: kept off the stack */
+    DiffResult h, y, ph, py;
+} Diff;
+
+static const char *reg_names[8] = { "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi" };
+static const char *fault_names[] = { "none", "#DE", "#UD", "#GP/#SS/#PF", "other" };
+
+#define F_ARITH 0x8d5u
+#define F_DF 0x400u
+#define FSW_CMASK 0x4700u
+
+static uint16_t rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
+
+static bool fp_close(const uint8_t *a, const uint8_t *b, bool inexact)
+{
+    if (!memcmp(a, b, 10))
+        return true;
+    if (!inexact || memcmp(a + 8, b + 8, 2))
+        return false;
+    uint64_t ma, mb;
+    memcpy(&ma, a, 8);
+    memcpy(&mb, b, 8);
+    return ma - mb + 1 <= 2;    /* within one unit in the last place */
+}
+
+/* Describes the first difference into why; returns true if equal. */
+static bool compare(const DiffCase *c, int ninsns, const DiffResult *h,
+                    const DiffResult *y, char *why, size_t n)
+{
+    uint32_t undef = ninsns ? c->undef_after[ninsns - 1] : 0;
+    uint16_t cundef = ninsns ? c->cundef_after[ninsns - 1] : 0;
+    if (y->hang)
+        return snprintf(why, n, "Yinglong did not halt (rip ran away or looped)"), false;
+    if (h->fault || y->fault) {
+        if (h->fault == y->fault && h->fault_off == y->fault_off)
+            return true;
+        snprintf(why, n, "fault: host %s at +%d, Yinglong %s (vector %d) at +%d",
+                 fault_names[h->fault], h->fault_off, fault_names[y->fault],
+                 y->guest_vec, y->fault_off);
+        return false;
+    }
+    for (int r = 0; r < 8; r++)
+        if (h->st.r[r] != y->st.r[r])
+            return snprintf(why, n, "%s: host %08x Yinglong %08x", reg_names[r],
+                            h->st.r[r], y->st.r[r]), false;
+    uint32_t fm = (F_ARITH | F_DF) & ~undef;
+    if ((h->st.eflags ^ y->st.eflags) & fm)
+        return snprintf(why, n, "eflags (mask %03x): host %03x Yinglong %03x", fm,
+                        (unsigned)h->st.eflags & fm, (unsigned)y->st.eflags & fm), false;
+    for (uint32_t k = 0; k < DIFF_BUF_SIZE; k++)
+        if (h->mem[k] != y->mem[k])
+            return snprintf(why, n, "memory at %08x: host %02x Yinglong %02x",
+                            DIFF_BUF_ADDR + k, h->mem[k], y->mem[k]), false;
+    const uint8_t *hf = h->st.fpu, *yf = y->st.fpu;
+    if (rd16(hf + FPU_FCW) != rd16(yf + FPU_FCW))
+        return snprintf(why, n, "fcw: host %04x Yinglong %04x", rd16(hf + FPU_FCW),
+                        rd16(yf + FPU_FCW)), false;
+    uint16_t sm = 0xffff & ~(FSW_CMASK & cundef);
+    if ((rd16(hf + FPU_FSW) ^ rd16(yf + FPU_FSW)) & sm)
+        return snprintf(why, n, "fsw (mask %04x): host %04x Yinglong %04x", sm,
+                        rd16(hf + FPU_FSW), rd16(yf + FPU_FSW)), false;
+    uint16_t htw = rd16(hf + FPU_FTW), ytw = rd16(yf + FPU_FTW);
+    int top = (rd16(hf + FPU_FSW) >> 11) & 7;
+    for (int i = 0; i < 8; i++) {
+        int phys = (top + i) & 7;
+        bool he = ((htw >> (2 * phys)) & 3) == 3, ye = ((ytw >> (2 * phys)) & 3) == 3;
+        if (he != ye)
+            return snprintf(why, n, "st(%d) empty: host %d Yinglong %d", i, he, ye), false;
+        if (!he && !fp_close(hf + FPU_ST0 + 10 * i, yf + FPU_ST0 + 10 * i, c->fp_inexact)) {
+            uint64_t hm, ym;
+            memcpy(&hm, hf + FPU_ST0 + 10 * i, 8);
+            memcpy(&ym, yf + FPU_ST0 + 10 * i, 8);
+            return snprintf(why, n, "st(%d): host %04x:%016" PRIx64 " Yinglong %04x:%016" PRIx64,
+                            i, rd16(hf + FPU_ST0 + 10 * i + 8), hm,
+                            rd16(yf + FPU_ST0 + 10 * i + 8), ym), false;
+        }
+    }
+    return true;
+}
+
+/* Runs the first k instructions of c on both sides. */
+static bool run_prefix(Diff *d, const DiffCase *c, int k, DiffResult *h, DiffResult *y,
+                       char *why, size_t n)
+{
+    DiffCase *p = &d->prefix;
+    *p = *c;
+    p->code_len = c->insn_off[k];
+    p->ninsns = k;
+    diff_native_run(p, h);
+    diff_guest_run(d->guest, p, y);
+    return compare(p, k, h, y, why, n);
+}
+
+static void disasm_one(Diff *d, const uint8_t *code, int len, char *out, size_t n,
+                       char *mnem, size_t mn)
+{
+    cs_insn *insn;
+    size_t cnt = cs_disasm(d->cs, code, len, 0, 1, &insn);
+    if (cnt) {
+        snprintf(out, n, "%.31s %.90s", insn[0].mnemonic, insn[0].op_str);
+        if (mnem)
+            snprintf(mnem, mn, "%s", insn[0].mnemonic);
+        cs_free(insn, cnt);
+    } else {
+        snprintf(out, n, "(bad)");
+        if (mnem)
+            snprintf(mnem, mn, "(bad)");
+    }
+}
+
+static void print_state(const char *who, const DiffState *s)
+{
+    printf("  %-9s", who);
+    for (int r = 0; r < 8; r++)
+        printf(" %s=%08x", reg_names[r], s->r[r]);
+    printf(" efl=%08x\n  %-9s fcw=%04x fsw=%04x ftw=%04x", (unsigned)s->eflags, "",
+           rd16(s->fpu + FPU_FCW), rd16(s->fpu + FPU_FSW), rd16(s->fpu + FPU_FTW));
+    for (int i = 0; i < 8; i++) {
+        uint64_t m;
+        memcpy(&m, s->fpu + FPU_ST0 + 10 * i, 8);
+        printf("%s st%d=%04x:%016" PRIx64, i % 3 == 2 ? "\n           " : "", i,
+               rd16(s->fpu + FPU_ST0 + 10 * i + 8), m);
+    }
+    printf("\n");
+}
+
+static void show_case(Diff *d, const DiffCase *c, int bad, const DiffResult *h,
+                      const DiffResult *y, const char *why)
+{
+    printf("mismatch in case %" PRIu64 " (seed %" PRIu64 ") at instruction %d: %s\n",
+           c->index, d->seed, bad, why);
+    for (int k = 0; k < c->ninsns; k++) {
+        char text[128];
+        int off = c->insn_off[k], len = c->insn_off[k + 1] - off;
+        disasm_one(d, c->code + off, len, text, sizeof(text), NULL, 0);
+        printf("  %s +%02d:", k == bad ? "=>" : "  ", off);
+        for (int b = 0; b < len; b++)
+            printf(" %02x", c->code[off + b]);
+        printf("%*s %s\n", 3 * (12 - len) > 0 ? 3 * (12 - len) : 1, "", text);
+    }
+    print_state("initial", &c->init);
+    print_state("host", &h->st);
+    print_state("Yinglong", &y->st);
+}
+
+static void count_group(Diff *d, const char *name, uint64_t index)
+{
+    for (int i = 0; i < d->ngroups; i++) {
+        if (!strcmp(d->groups[i].name, name)) {
+            d->groups[i].count++;
+            return;
+        }
+    }
+    if (d->ngroups == GROUPS_MAX)
+        return;
+    Group *g = &d->groups[d->ngroups++];
+    snprintf(g->name, sizeof(g->name), "%s", name);
+    g->count = 1;
+    g->example = index;
+}
+
+/* The first instruction whose prefix already differs. */
+static void report_failure(Diff *d, const DiffCase *c)
+{
+    DiffResult *h = &d->ph, *y = &d->py;
+    char why[256] = "";
+    int bad = c->ninsns - 1;
+    for (int k = 1; k <= c->ninsns; k++) {
+        if (!run_prefix(d, c, k, h, y, why, sizeof(why))) {
+            bad = k - 1;
+            break;
+        }
+    }
+    char text[128], mnem[32];
+    int off = c->insn_off[bad];
+    disasm_one(d, c->code + off, c->insn_off[bad + 1] - off, text, sizeof(text),
+               mnem, sizeof(mnem));
+    count_group(d, mnem, c->index);
+    if (d->shown++ < SHOW_MAX || d->verbose)
+        show_case(d, c, bad, h, y, why);
+}
+
+static int group_cmp(const void *a, const void *b)
+{
+    const Group *x = a, *y = b;
+    return x->count < y->count ? 1 : x->count > y->count ? -1 : strcmp(x->name, y->name);
+}
+
+int main(int argc, char **argv)
+{
+    Diff *d = calloc(1, sizeof(*d));
+    uint64_t ncases = 100000;
+    double seconds = 0;
+    d->seed = 1;
+    int opt;
+    while ((opt = getopt(argc, argv, "n:s:t:v")) != -1) {
+        switch (opt) {
+        case 'n': ncases = strtoull(optarg, NULL, 0); break;
+        case 's': d->seed = strtoull(optarg, NULL, 0); break;
+        case 't': seconds = atof(optarg); break;
+        case 'v': d->verbose = true; break;
+        default:
+            fprintf(stderr, "usage: %s [-n cases] [-s seed (0: from the clock)] "
+                            "[-t seconds] [-v]\n", argv[0]);
+            return 2;
+        }
+    }
+    if (d->seed == 0)
+        d->seed = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
+    if (diff_native_init() < 0) {
+        printf("FAIL: diff (cannot set up the native side)\n");
+        return 1;
+    }
+    d->guest = diff_guest_new();
+    if (!d->guest) {
+        printf("FAIL: diff (cannot set up the Yinglong CPU)\n");
+        return 1;
+    }
+    if (cs_open(CS_ARCH_X86, CS_MODE_32, &d->cs) != CS_ERR_OK)
+        return 1;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    printf("diff: seed %" PRIu64 "\n", d->seed);
+
+    Rng rng = { d->seed * 0x9E3779B97F4A7C15ull | 1 };
+    DiffCase *c = &d->c;
+    uint64_t failed = 0, i;
+    time_t start = time(NULL);
+    for (i = 0; seconds > 0 ? difftime(time(NULL), start) < seconds : i < ncases; i++) {
+        char why[256];
+        c->index = i;
+        diff_gen_case(&rng, c);
+        diff_native_run(c, &d->h);
+        diff_guest_run(d->guest, c, &d->y);
+        if (!compare(c, c->ninsns, &d->h, &d->y, why, sizeof(why))) {
+            failed++;
+            report_failure(d, c);
+        }
+    }
+    if (failed) {
+        qsort(d->groups, d->ngroups, sizeof(Group), group_cmp);
+        printf("failures by first differing instruction (mnemonic: count, example case):\n");
+        for (int g = 0; g < d->ngroups; g++)
+            printf("  %-12s %8" PRIu64 "  case %" PRIu64 "\n", d->groups[g].name,
+                   d->groups[g].count, d->groups[g].example);
+        printf("FAIL: diff (%" PRIu64 " of %" PRIu64 " cases differ; seed %" PRIu64 ")\n",
+               failed, i, d->seed);
+        return 1;
+    }
+    printf("PASS: diff (%" PRIu64 " cases, seed %" PRIu64 ")\n", i, d->seed);
+    return 0;
+}

@@ -1,0 +1,102 @@
+/* Differential tester: the host CPU is the oracle for user-level 32-bit
+ * integer and x87 instructions.  The same instruction bytes run natively
+ * (as 64-bit code, using only encodings that mean the same there) and in
+ * Yinglong as flat 32-bit protected-mode code; then registers, the flags
+ * the manuals define, the data buffer and the x87 state are compared. */
+#ifndef YL_TESTS_DIFF_H
+#define YL_TESTS_DIFF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The data buffer lives at the same address on both sides, so [ebx] means
+ * the same thing natively (64-bit addressing with a zero-extended base) and
+ * in the guest (flat segments, paging off). */
+#define DIFF_BUF_ADDR 0x10000000u
+#define DIFF_BUF_SIZE 4096u
+/* Memory operands aim at this window of the buffer; the margins absorb
+ * disp8 reach and string instructions moving ESI/EDI. */
+#define DIFF_TARGET_LO 0x400u
+#define DIFF_TARGET_HI 0xc00u
+/* ESP is never written by generated code: a fixed value that is also the
+ * guest's stack top, so the guest's exception frame lands where we can
+ * read the faulting EIP. */
+#define DIFF_ESP_PIN 0x10080000u
+
+#define DIFF_MAX_CODE 128
+#define DIFF_MAX_INSNS 8
+
+/* Layout known to the native trampoline's assembly: r at 0, eflags at 32,
+ * fpu (an FNSAVE image, 32-bit format) at 40. */
+typedef struct DiffState {
+    uint32_t r[8];
+    uint64_t eflags;
+    uint8_t fpu[108];
+} DiffState;
+
+/* FNSAVE image fields */
+#define FPU_FCW 0
+#define FPU_FSW 4
+#define FPU_FTW 8
+#define FPU_ST0 28
+
+/* How a run ended: normally, or with a fault at an instruction. */
+enum { FAULT_NONE, FAULT_DE, FAULT_UD, FAULT_GP, FAULT_OTHER };
+
+typedef struct DiffResult {
+    DiffState st;
+    uint8_t mem[DIFF_BUF_SIZE];
+    int fault;              /* FAULT_* */
+    int fault_off;          /* offset of the faulting instruction in code */
+    int guest_vec;          /* guest: the raw vector, or -1 */
+    bool hang;
+} DiffResult;
+
+typedef struct DiffCase {
+    uint64_t index;
+    DiffState init;
+    uint8_t mem[DIFF_BUF_SIZE];
+    uint8_t code[DIFF_MAX_CODE];
+    int code_len;
+    int ninsns;
+    uint8_t insn_off[DIFF_MAX_INSNS + 1];
+    uint32_t flags_undef;   /* EFLAGS bits whose final value is undefined */
+    uint16_t fsw_undef;     /* C0-C3 bits whose final value is undefined */
+    bool fp_inexact;        /* transcendentals ran: 1-ulp tolerance */
+    /* The same after each instruction, to find the first bad one. */
+    uint32_t undef_after[DIFF_MAX_INSNS];
+    uint16_t cundef_after[DIFF_MAX_INSNS];
+} DiffCase;
+
+typedef struct Rng {
+    uint64_t s;
+} Rng;
+
+static inline uint64_t rng_next(Rng *r)
+{
+    uint64_t x = r->s;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    r->s = x;
+    return x * 0x2545F4914F6CDD1Dull;
+}
+
+static inline uint32_t rng_below(Rng *r, uint32_t n)
+{
+    return (uint32_t)((rng_next(r) >> 32) % n);
+}
+
+/* gen.c */
+void diff_gen_case(Rng *rng, DiffCase *c);
+
+/* native.c */
+int diff_native_init(void);
+void diff_native_run(const DiffCase *c, DiffResult *out);
+
+/* guest.c */
+struct DiffGuest;
+struct DiffGuest *diff_guest_new(void);
+void diff_guest_run(struct DiffGuest *g, const DiffCase *c, DiffResult *out);
+
+#endif

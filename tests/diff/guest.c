@@ -1,0 +1,126 @@
+/* The Yinglong side: the same bytes as flat 32-bit protected-mode code,
+ * followed by HLT, run by the TCG accelerator until the CPU halts. */
+#include <stdlib.h>
+
+#include "tests/diff/diff.h"
+#include "tests/diff/harness.h"
+
+/* One RAM region starting at the data buffer: code, descriptor tables,
+ * exception handlers and the stack lie above the buffer. */
+#define G_RAM_SIZE 0x100000u
+#define G_CODE (DIFF_BUF_ADDR + 0x10000u)
+#define G_GDT (DIFF_BUF_ADDR + 0x20000u)
+#define G_IDT (DIFF_BUF_ADDR + 0x20100u)
+#define G_HANDLERS (DIFF_BUF_ADDR + 0x21000u)
+#define G_RUN_NS 2000000000ll
+
+struct DiffGuest {
+    Harness h;
+};
+
+struct DiffGuest *diff_guest_new(void)
+{
+    struct DiffGuest *g = calloc(1, sizeof(*g));
+    if (!g || harness_init(&g->h, DIFF_BUF_ADDR, G_RAM_SIZE) < 0)
+        return NULL;
+    harness_flat_tables(&g->h, G_GDT, G_IDT, G_HANDLERS);
+    return g;
+}
+
+static void fpu_to_guest(X86CPU *cpu, const uint8_t *img)
+{
+    X87State *f = &cpu->fpu;
+    uint16_t fsw;
+    memcpy(&f->fcw, img + FPU_FCW, 2);
+    memcpy(&fsw, img + FPU_FSW, 2);
+    memcpy(&f->ftw, img + FPU_FTW, 2);
+    f->top = (fsw >> 11) & 7;
+    f->fsw = fsw & ~0x3800;
+    for (int i = 0; i < 8; i++) {
+        FPReg *r = &f->st[(f->top + i) & 7];
+        memcpy(&r->mant, img + FPU_ST0 + 10 * i, 8);
+        memcpy(&r->exp, img + FPU_ST0 + 10 * i + 8, 2);
+    }
+    f->fop = 0;
+    f->fip = f->fdp = 0;
+    f->fcs = f->fds = 0;
+}
+
+static void fpu_from_guest(const X86CPU *cpu, uint8_t *img)
+{
+    const X87State *f = &cpu->fpu;
+    uint16_t fsw = (f->fsw & ~0x3800) | (f->top & 7) << 11;
+    memset(img, 0, 108);
+    memcpy(img + FPU_FCW, &f->fcw, 2);
+    memcpy(img + FPU_FSW, &fsw, 2);
+    memcpy(img + FPU_FTW, &f->ftw, 2);
+    for (int i = 0; i < 8; i++) {
+        const FPReg *r = &f->st[(f->top + i) & 7];
+        memcpy(img + FPU_ST0 + 10 * i, &r->mant, 8);
+        memcpy(img + FPU_ST0 + 10 * i + 8, &r->exp, 2);
+    }
+}
+
+static int vec_fault(int vec)
+{
+    switch (vec) {
+    case EXC_DE: return FAULT_DE;
+    case EXC_UD: return FAULT_UD;
+    case EXC_GP: case EXC_SS: case EXC_PF: return FAULT_GP;
+    default: return FAULT_OTHER;
+    }
+}
+
+static bool vec_has_error_code(int vec)
+{
+    return vec == EXC_DF || (vec >= EXC_TS && vec <= EXC_PF) || vec == EXC_AC;
+}
+
+void diff_guest_run(struct DiffGuest *g, const DiffCase *c, DiffResult *out)
+{
+    Harness *h = &g->h;
+    X86CPU *cpu = h->cpu;
+    AddressSpace *as = &h->m->as;
+    uint8_t code[DIFF_MAX_CODE + 1];
+
+    memcpy(code, c->code, c->code_len);
+    code[c->code_len] = 0xf4;
+    phys_rw(as, DIFF_BUF_ADDR, (void *)c->mem, DIFF_BUF_SIZE, true);
+    phys_rw(as, G_CODE, code, c->code_len + 1, true);
+
+    harness_flat32(h);
+    for (int i = 0; i < 8; i++)
+        cpu->regs[i] = c->init.r[i];
+    x86_set_eflags(cpu, (uint32_t)c->init.eflags, ~0u);
+    fpu_to_guest(cpu, c->init.fpu);
+    cpu->rip = G_CODE;
+
+    memset(out, 0, sizeof(*out));
+    out->guest_vec = -1;
+    int r = harness_run(h, G_RUN_NS);
+    for (int i = 0; i < 8; i++)
+        out->st.r[i] = (uint32_t)cpu->regs[i];
+    out->st.eflags = x86_get_eflags(cpu);
+    fpu_from_guest(cpu, out->st.fpu);
+    phys_rw(as, DIFF_BUF_ADDR, out->mem, DIFF_BUF_SIZE, false);
+
+    if (r != HARNESS_HALTED) {
+        out->hang = true;
+        return;
+    }
+    uint64_t rip = cpu->rip;
+    if (rip == G_CODE + c->code_len + 1)
+        return;
+    if (rip > G_HANDLERS && rip <= G_HANDLERS + 32) {
+        int vec = (int)(rip - G_HANDLERS - 1);
+        uint32_t esp = (uint32_t)cpu->regs[R_ESP];
+        uint32_t eip = (uint32_t)phys_read(as, esp + (vec_has_error_code(vec) ? 4 : 0), 4);
+        out->guest_vec = vec;
+        out->fault = vec_fault(vec);
+        out->fault_off = (int)(eip - G_CODE);
+        return;
+    }
+    /* Halted somewhere else: report it as a fault at a bogus offset. */
+    out->fault = FAULT_OTHER;
+    out->fault_off = (int)(rip - G_CODE);
+}

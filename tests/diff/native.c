@@ -1,0 +1,140 @@
+/* The oracle side: runs a case's bytes on the host CPU.
+ *
+ * The generated code uses no REX prefix, so it cannot touch r8-r15: the
+ * trampoline keeps the state pointer in r15, the code address in r14, the
+ * return address in r12 and the host stack pointer in r13 while the test
+ * owns eax..edi (esp included), EFLAGS and the x87.  The test code ends
+ * with `jmp r12`.  A fault (SIGFPE/SIGILL/SIGSEGV/SIGBUS) is caught on an
+ * alternate stack and reported with the offset of the faulting
+ * instruction. */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
+
+#include "tests/diff/diff.h"
+
+void diff_trampoline(DiffState *st, const uint8_t *code);
+
+__asm__(
+    ".text\n"
+    ".globl diff_trampoline\n"
+    ".type diff_trampoline, @function\n"
+    "diff_trampoline:\n"
+    "    push %rbx\n push %rbp\n push %r12\n push %r13\n push %r14\n push %r15\n"
+    "    mov %rdi, %r15\n"
+    "    mov %rsi, %r14\n"
+    "    lea 1f(%rip), %r12\n"
+    "    mov %rsp, %r13\n"
+    "    frstor 40(%r15)\n"
+    "    pushq 32(%r15)\n"
+    "    popfq\n"
+    "    mov 0(%r15), %eax\n"
+    "    mov 4(%r15), %ecx\n"
+    "    mov 8(%r15), %edx\n"
+    "    mov 12(%r15), %ebx\n"
+    "    mov 20(%r15), %ebp\n"
+    "    mov 24(%r15), %esi\n"
+    "    mov 28(%r15), %edi\n"
+    "    mov 16(%r15), %esp\n"
+    "    jmp *%r14\n"
+    "1:\n"
+    "    mov %eax, 0(%r15)\n"
+    "    mov %ecx, 4(%r15)\n"
+    "    mov %edx, 8(%r15)\n"
+    "    mov %ebx, 12(%r15)\n"
+    "    mov %esp, 16(%r15)\n"
+    "    mov %ebp, 20(%r15)\n"
+    "    mov %esi, 24(%r15)\n"
+    "    mov %edi, 28(%r15)\n"
+    "    mov %r13, %rsp\n"
+    "    pushfq\n"
+    "    popq 32(%r15)\n"
+    "    fnsave 40(%r15)\n"
+    "    cld\n"
+    "    pop %r15\n pop %r14\n pop %r13\n pop %r12\n pop %rbp\n pop %rbx\n"
+    "    ret\n"
+    ".size diff_trampoline, .-diff_trampoline\n");
+
+/* Process-wide by necessity: a signal handler can only find its way back
+ * through globals.  Written once at init or only around one native run. */
+static uint8_t *native_code;
+static sigjmp_buf native_jmp;
+static volatile sig_atomic_t native_sig;
+static volatile uintptr_t native_fault_rip;
+
+static void native_fault(int sig, siginfo_t *si, void *uc_)
+{
+    ucontext_t *uc = uc_;
+    native_sig = sig;
+    native_fault_rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+    siglongjmp(native_jmp, 1);
+}
+
+int diff_native_init(void)
+{
+    void *buf = mmap((void *)(uintptr_t)DIFF_BUF_ADDR, DIFF_BUF_SIZE,
+                     PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    if (buf != (void *)(uintptr_t)DIFF_BUF_ADDR) {
+        perror("diff: mmap of the data buffer at 0x10000000");
+        return -1;
+    }
+    native_code = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (native_code == MAP_FAILED) {
+        perror("diff: mmap of an executable page");
+        return -1;
+    }
+    static uint8_t altstack[65536];
+    stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
+    if (sigaltstack(&ss, NULL) < 0) {
+        perror("sigaltstack");
+        return -1;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_sigaction = native_fault;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+    sigemptyset(&sa.sa_mask);
+    int sigs[] = { SIGFPE, SIGILL, SIGSEGV, SIGBUS, SIGTRAP };
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+        sigaction(sigs[i], &sa, NULL);
+    return 0;
+}
+
+static int fault_kind(int sig)
+{
+    switch (sig) {
+    case SIGFPE: return FAULT_DE;
+    case SIGILL: return FAULT_UD;
+    case SIGSEGV: return FAULT_GP;
+    default: return FAULT_OTHER;
+    }
+}
+
+void diff_native_run(const DiffCase *c, DiffResult *out)
+{
+    memcpy((void *)(uintptr_t)DIFF_BUF_ADDR, c->mem, DIFF_BUF_SIZE);
+    memcpy(native_code, c->code, c->code_len);
+    static const uint8_t jmp_r12[] = { 0x41, 0xff, 0xe4 };
+    memcpy(native_code + c->code_len, jmp_r12, sizeof(jmp_r12));
+    __builtin___clear_cache((char *)native_code, (char *)native_code + 4096);
+
+    memset(out, 0, sizeof(*out));
+    out->guest_vec = -1;
+    DiffState st = c->init;
+    native_sig = 0;
+    if (sigsetjmp(native_jmp, 1) == 0) {
+        diff_trampoline(&st, native_code);
+        out->st = st;
+    } else {
+        __asm__ volatile("fninit");
+        out->fault = fault_kind(native_sig);
+        out->fault_off = (int)(native_fault_rip - (uintptr_t)native_code);
+    }
+    memcpy(out->mem, (void *)(uintptr_t)DIFF_BUF_ADDR, DIFF_BUF_SIZE);
+}

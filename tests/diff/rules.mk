@@ -1,0 +1,23 @@
+# Differential tester: the host CPU as the oracle (tests/diff/diff.h).
+DIFF_SRCS := tests/diff/diff.c tests/diff/gen.c tests/diff/native.c tests/diff/guest.c
+DIFF_OBJS := $(DIFF_SRCS:%.c=$(BUILD)/%.o)
+DIFF_BIN := $(BUILD)/tests/diff/diff
+DIFF_CASES ?= 300000
+FUZZ_SECONDS ?= 120
+
+$(DIFF_BIN): $(DIFF_OBJS) $(LIBYL)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(DIFF_OBJS) $(LIBYL) $(LIBS_ALL)
+
+# Fixed seed: the same cases every run.
+check-diff: $(DIFF_BIN)
+	$(DIFF_BIN) -n $(DIFF_CASES) -s 1
+
+# New seeds for longer (the seed is printed so a failure can be replayed
+# with: $(DIFF_BIN) -s SEED -n N).
+fuzz-diff: $(DIFF_BIN)
+	$(DIFF_BIN) -s 0 -t $(FUZZ_SECONDS)
+
+fuzz: fuzz-diff
+CHECK_TARGETS += check-diff
+.PHONY: check-diff fuzz-diff
+-include $(DIFF_OBJS:.o=.d)
