@@ -310,8 +310,10 @@ static void iret_prot(X86CPU *cpu, int opsize)
     int old_cpl = cpu->cpl;
     return_to(cpu, &s, cs, eip, opsize, 3 * opsize, 0);
     eflags_load(cpu, fl, opsize, old_cpl);
-    if (opsize == 4 && old_cpl == 0)
-        cpu->eflags = (cpu->eflags & ~(VIF_MASK | VIP_MASK)) | (fl & (VIF_MASK | VIP_MASK));
+    if (opsize == 4) {
+        uint32_t m = RF_MASK | (old_cpl == 0 ? VIF_MASK | VIP_MASK : 0);
+        cpu->eflags = (cpu->eflags & ~m) | (fl & m);
+    }
 }
 
 void x86_iret(X86CPU *cpu, int opsize)

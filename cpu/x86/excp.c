@@ -223,7 +223,8 @@ void x86_exception_deliver(X86CPU *cpu)
         }
     }
     cpu->fault_nesting++;
-    cpu->delivering_vector = e.vec;
+    /* INT n is no exception: a fault delivering it is just delivered. */
+    cpu->delivering_vector = e.sw ? -1 : e.vec;
     cpu->halted = false;
     deliver(cpu, &e);
     cpu->fault_nesting = 0;
