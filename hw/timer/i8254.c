@@ -21,6 +21,7 @@ typedef struct PITCounter {
     uint8_t mode, rw, bcd;
     bool gate, triggered;   /* modes 1 and 5 wait for a gate edge */
     bool loaded;            /* a count was written since the control word */
+    int64_t held_ticks;     /* modes 0 and 4 with the gate low: counting paused */
     bool write_msb_next, read_msb_next;
     uint8_t write_lsb;
     uint16_t latch;
@@ -51,6 +52,17 @@ static int64_t ticks_since(const PITCounter *c, int64_t now)
 static int64_t tick_to_ns(const PITCounter *c, int64_t tick)
 {
     return c->load_ns + (int64_t)(((__int128)tick * 1000000000 + PIT_HZ - 1) / PIT_HZ);
+}
+
+static bool gate_pauses(const PITCounter *c)
+{
+    return (c->mode == 0 || c->mode == 4) && !c->gate;
+}
+
+/* Ticks counted since loading, as the counter sees them. */
+static int64_t counter_ticks(I8254 *p, const PITCounter *c)
+{
+    return gate_pauses(c) ? c->held_ticks : ticks_since(c, now_ns(p));
 }
 
 static bool counting(const PITCounter *c)
@@ -149,9 +161,9 @@ static uint32_t from_bcd(uint16_t v)
 
 static uint16_t read_count(I8254 *p, PITCounter *c)
 {
-    uint32_t v = c->count;     /* not counting: it holds its initial count */
-    if (counting(c))
-        v = counter_value(c, ticks_since(c, now_ns(p)));
+    uint32_t v = c->count;     /* not started: it holds its initial count */
+    if (counting(c) || (c->loaded && gate_pauses(c)))
+        v = counter_value(c, counter_ticks(p, c));
     return c->bcd ? to_bcd(v) : (uint16_t)v;
 }
 
@@ -166,6 +178,7 @@ static void load_count(I8254 *p, int i, uint16_t raw)
     c->count = v;
     c->loaded = true;
     c->load_ns = now_ns(p);
+    c->held_ticks = 0;
     c->triggered = false;
     if (i == 0)
         pit_schedule(p);
@@ -184,7 +197,7 @@ static void write_control(I8254 *p, uint8_t val)
                 c->latch_state = c->rw;
             }
             if (!(val & 0x10) && !c->status_latched) {
-                bool out = counter_out(c, ticks_since(c, now_ns(p)));
+                bool out = counter_out(c, counter_ticks(p, c));
                 c->status = out << 7 | !c->loaded << 6 | c->rw << 4 | c->mode << 1 | c->bcd;
                 c->status_latched = true;
             }
@@ -260,8 +273,15 @@ static void write_counter(I8254 *p, int i, uint8_t val)
 static void set_gate(I8254 *p, int i, bool gate)
 {
     PITCounter *c = &p->c[i];
-    if (gate && !c->gate && c->loaded && c->mode != 0 && c->mode != 4) {
-        c->load_ns = now_ns(p);     /* a rising edge (re)starts counting */
+    int64_t now = now_ns(p);
+    if (c->mode == 0 || c->mode == 4) {
+        if (!gate && c->gate)
+            c->held_ticks = ticks_since(c, now);
+        else if (gate && !c->gate)      /* resume where it paused */
+            c->load_ns = now - (int64_t)(((__int128)c->held_ticks * 1000000000
+                                          + PIT_HZ - 1) / PIT_HZ);
+    } else if (gate && !c->gate && c->loaded) {
+        c->load_ns = now;               /* a rising edge (re)starts counting */
         c->triggered = true;
     }
     c->gate = gate;
@@ -287,7 +307,7 @@ static uint32_t port61_read(void *opaque, uint16_t off, unsigned size)
     I8254 *p = opaque;
     PITCounter *c = &p->c[2];
     int64_t now = now_ns(p);
-    bool out = counter_out(c, ticks_since(c, now));
+    bool out = counter_out(c, counter_ticks(p, c));
     bool refresh = (now / 15085) & 1;   /* DRAM refresh toggles every 15 us */
     return c->gate | p->speaker << 1 | refresh << 4 | out << 5;
 }
