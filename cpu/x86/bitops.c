@@ -59,18 +59,20 @@ void op_bt_E_I(X86CPU *cpu, const Insn *d)
 }
 
 /* 0F BC BSF / 0F BD BSR: a zero source sets ZF and leaves the
- * destination alone. */
+ * destination alone.  The other flags are undefined; they follow the
+ * CPUs we compare with: CF OF SF AF clear, PF from the index (set with a
+ * zero source). */
 static void bit_scan(X86CPU *cpu, const Insn *d, bool reverse)
 {
     int size = d->opsize;
     uint32_t v = rm_get(cpu, d, size);
     if (v == 0) {
-        cc_set_flags(cpu, CC_Z, CC_Z);
+        cc_set_flags(cpu, CC_Z | CC_P, CC_ALL);
         return;
     }
     int idx = reverse ? 31 - __builtin_clz(v) : __builtin_ctz(v);
     reg_set(cpu, d->reg, size, idx);
-    cc_set_flags(cpu, 0, CC_Z);
+    cc_set_flags(cpu, __builtin_parity(idx) ? 0 : CC_P, CC_ALL);
 }
 
 void op_bsf(X86CPU *cpu, const Insn *d)
