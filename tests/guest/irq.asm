@@ -168,6 +168,17 @@ pit_oneshot:
     jnz .high
     loop .poll
 .high:
+    ; An emulator may deliver the edge to the PIC a little after OUT reads
+    ; high; give it time (the hardware latches IRR at the edge itself).
+    mov ecx, 1000000
+.irr:
+    mov al, 0x0a
+    out 0x20, al
+    in al, 0x20
+    test al, 1
+    jnz .done
+    loop .irr
+.done:
     pop ecx
     pop eax
     ret
