@@ -9,6 +9,9 @@ enum {
     MSR_TSC = 0x10,
     MSR_PLATFORM_ID = 0x17,
     MSR_BIOS_SIGN_ID = 0x8b,    /* microcode revision */
+    MSR_SYSENTER_CS = 0x174,
+    MSR_SYSENTER_ESP = 0x175,
+    MSR_SYSENTER_EIP = 0x176,
     MSR_MISC_ENABLE = 0x1a0,
 };
 
@@ -47,6 +50,9 @@ static bool msr_read(X86CPU *cpu, uint32_t idx, uint64_t *val)
     case MSR_TSC: *val = x86_tsc_read(cpu); return true;
     case MSR_PLATFORM_ID: *val = 0; return true;
     case MSR_BIOS_SIGN_ID: *val = 0; return true;
+    case MSR_SYSENTER_CS: *val = cpu->msr.sysenter_cs; return true;
+    case MSR_SYSENTER_ESP: *val = cpu->msr.sysenter_esp; return true;
+    case MSR_SYSENTER_EIP: *val = cpu->msr.sysenter_eip; return true;
     case MSR_MISC_ENABLE: *val = cpu->msr.misc_enable; return true;
     default: return false;
     }
@@ -57,6 +63,10 @@ static bool msr_write(X86CPU *cpu, uint32_t idx, uint64_t val)
     switch (idx) {
     case MSR_TSC: x86_tsc_write(cpu, val); return true;
     case MSR_BIOS_SIGN_ID: return true;     /* no microcode to report */
+    /* 32-bit CPU: the upper halves do not exist. */
+    case MSR_SYSENTER_CS: cpu->msr.sysenter_cs = val & 0xffff; return true;
+    case MSR_SYSENTER_ESP: cpu->msr.sysenter_esp = (uint32_t)val; return true;
+    case MSR_SYSENTER_EIP: cpu->msr.sysenter_eip = (uint32_t)val; return true;
     case MSR_MISC_ENABLE:
         cpu->msr.misc_enable = (val & ~MISC_ENABLE_RO) | (MISC_ENABLE_RESET & MISC_ENABLE_RO);
         return true;

@@ -5,8 +5,9 @@
 
 #include "cpu/x86/x86.h"
 
-/* CPUID.1.EAX: family 6, model 1, stepping 9 (a late Pentium Pro). */
-#define X86_CPUID_VERSION 0x00000619u
+/* CPUID.1.EAX: family 6, model 3, stepping 3.  Not lower: system software
+ * treats SEP as broken on family 6 below model 3 stepping 3. */
+#define X86_CPUID_VERSION 0x00000633u
 
 /* CPUID.1.EDX feature bits */
 #define CPUID_FPU (1u << 0)
@@ -26,8 +27,8 @@
 
 /* Only what is implemented (DESIGN: never advertise the rest). */
 #define X86_FEATURES_EDX (CPUID_FPU | CPUID_DE | CPUID_PSE | CPUID_TSC | \
-                          CPUID_MSR | CPUID_PAE | CPUID_CX8 | CPUID_PGE | \
-                          CPUID_CMOV)
+                          CPUID_MSR | CPUID_PAE | CPUID_CX8 | CPUID_SEP | \
+                          CPUID_PGE | CPUID_CMOV)
 
 /* CR4 bits that may be set: those of the features above. */
 #define X86_CR4_VALID (CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCE)

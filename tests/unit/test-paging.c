@@ -592,7 +592,8 @@ START_TEST(test_cpuid_msr)
     ck_assert_uint_eq((cpu->regs[R_EAX] >> 8) & 0xf, 6);
     ck_assert_uint_eq(cpu->regs[R_EDX] & (CPUID_PAE | CPUID_PGE | CPUID_TSC),
                       CPUID_PAE | CPUID_PGE | CPUID_TSC);
-    ck_assert_uint_eq(cpu->regs[R_EDX] & (CPUID_APIC | CPUID_MTRR | CPUID_SEP), 0);
+    ck_assert_uint_eq(cpu->regs[R_EDX] & CPUID_SEP, CPUID_SEP);  /* H-prot's */
+    ck_assert_uint_eq(cpu->regs[R_EDX] & (CPUID_APIC | CPUID_MTRR | CPUID_VME | CPUID_PAT), 0);
     cpu->regs[R_EAX] = 0x80000002u;
     ck_assert_int_eq(run_insn(op_cpuid, 0, 0), -1);
     ck_assert_mem_eq(&cpu->regs[R_EAX], "Yinglong", 4);
@@ -605,6 +606,15 @@ START_TEST(test_cpuid_msr)
     ck_assert_int_eq(run_insn(op_wrmsr, 0, 0), -1);
     ck_assert_int_eq(run_insn(op_rdtsc, 0, 0), -1);
     ck_assert_uint_eq(cpu->regs[R_EDX], 5);
+    cpu->regs[R_ECX] = 0x176;       /* SYSENTER_EIP: 32 bits kept */
+    cpu->regs[R_EAX] = 0xc0001234u;
+    ck_assert_int_eq(run_insn(op_wrmsr, 0, 0), -1);
+    cpu->regs[R_EAX] = 0;
+    ck_assert_int_eq(run_insn(op_rdmsr, 0, 0), -1);
+    ck_assert_uint_eq(cpu->regs[R_EAX], 0xc0001234u);
+    ck_assert_uint_eq(cpu->regs[R_EDX], 0);
+    cpu->regs[R_ECX] = 0x1b;        /* no APIC: no APIC_BASE */
+    ck_assert_int_eq(run_insn(op_rdmsr, 0, 0), EXC_GP);
     enter_pm();
     set_cpl(3);
     ck_assert_int_eq(run_insn(op_rdmsr, 0, 0), EXC_GP);
