@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "cpu/x86/fpu.h"
+#include "yl/machine.h"
 
 /* Handlers under test (declared by the decoder from ops-x87.def). */
 void op_fpu_reg(X86CPU *cpu, const Insn *d);
@@ -550,6 +551,228 @@ START_TEST(fcomi_eflags)
 }
 END_TEST
 
+
+/* ---- whole instructions: decoded from guest RAM, run with memory ---- */
+
+#define RAM_SIZE (1u << 20)
+#define DATA_RW (DESC_P_MASK | DESC_S_MASK | DESC_W_MASK | DESC_A_MASK)
+
+static Machine *m;
+static X86CPU *mcpu;
+
+static void machine_setup(void)
+{
+    m = calloc(1, sizeof(*m));
+    mcpu = calloc(1, sizeof(*mcpu));
+    ck_assert_ptr_nonnull(m);
+    ck_assert_ptr_nonnull(mcpu);
+    machine_init(m);
+    ck_assert_int_eq(as_alloc_ram(&m->as, RAM_SIZE), 0);
+    ck_assert_ptr_nonnull(mem_add_ram(&m->as, "ram", 0, RAM_SIZE, m->as.ram, 0));
+    x86_cpu_init(mcpu, m, &m->as, &m->io, &m->log);
+    mcpu->cr[0] |= CR0_NE;
+    x87_init_state(&mcpu->fpu);
+}
+
+static void machine_teardown(void)
+{
+    as_destroy(&m->as);
+    free(mcpu);
+    free(m);
+}
+
+static uint16_t pr16(uint32_t pa) { uint16_t v; memcpy(&v, m->as.ram + pa, 2); return v; }
+static uint32_t pr32(uint32_t pa) { uint32_t v; memcpy(&v, m->as.ram + pa, 4); return v; }
+
+/* Real mode, CS=0100 (code at 0x1000), DS=0200 (data at 0x2000). */
+static void real_mode(void)
+{
+    x86_load_seg_raw(mcpu, R_CS, 0x100, 0x1000, 0xffff, mcpu->seg[R_CS].flags);
+    x86_load_seg_raw(mcpu, R_DS, 0x200, 0x2000, 0xffff, mcpu->seg[R_DS].flags);
+    mcpu->rip = 0x10;
+}
+
+/* Flat 32-bit protected mode, CS=08, DS=10. */
+static void prot_mode(void)
+{
+    mcpu->cr[0] |= CR0_PE;
+    x86_load_seg_raw(mcpu, R_CS, 0x08, 0, 0xffffffff,
+                     DESC_P_MASK | DESC_S_MASK | DESC_CS_MASK | DESC_R_MASK | DESC_B_MASK);
+    x86_load_seg_raw(mcpu, R_DS, 0x10, 0, 0xffffffff, DATA_RW | DESC_B_MASK);
+    mcpu->rip = 0x1000;
+}
+
+/* Decodes the instruction bytes at CS:rip and runs them; returns the
+ * exception raised, or -1 (and then rip moves on). */
+static int exec(const uint8_t *code, int n)
+{
+    uint64_t lin = mcpu->seg[R_CS].base + mcpu->rip;
+    Insn d;
+    memcpy(m->as.ram + lin, code, n);
+    mcpu->exception_index = -1;
+    if (setjmp(mcpu->jmp_env))
+        return mcpu->exception_index;
+    int len = x86_decode(mcpu, lin, cs_32(mcpu), &d);
+    ck_assert_int_eq(len, n);
+    mcpu->next_rip = mcpu->rip + len;
+    d.fn(mcpu, &d);
+    mcpu->rip = mcpu->next_rip;
+    return -1;
+}
+
+#define EXEC(...) ({ static const uint8_t c_[] = { __VA_ARGS__ }; exec(c_, sizeof(c_)); })
+
+START_TEST(env_real_mode)
+{
+    real_mode();
+    uint32_t one = 0x3f800000;
+    memcpy(m->as.ram + 0x2040, &one, 4);
+    ck_assert_int_eq(EXEC(0xd9, 0x06, 0x40, 0x00), -1);        /* fld dword [0x40] */
+    ck_assert_int_eq(EXEC(0xd9, 0x36, 0x80, 0x00), -1);        /* fnstenv [0x80] */
+    ck_assert_uint_eq(pr16(0x2080), 0x037f);
+    ck_assert_uint_eq(pr16(0x2082), 0x3800);
+    ck_assert_uint_eq(pr16(0x2084), 0x3fff);
+    ck_assert_uint_eq(pr16(0x2086), 0x1010);                   /* linear FIP */
+    ck_assert_uint_eq(pr16(0x2088), 0x0106);                   /* FIP 19..16, FOP */
+    ck_assert_uint_eq(pr16(0x208a), 0x2040);                   /* linear FDP */
+    ck_assert_uint_eq(pr16(0x208c), 0x0000);
+    ck_assert_int_eq(EXEC(0x66, 0xd9, 0x36, 0xa0, 0x00), -1);  /* fnstenv 32-bit */
+    ck_assert_uint_eq(pr32(0x20a0), 0xffff037f);
+    ck_assert_uint_eq(pr32(0x20a4), 0xffff3800);
+    ck_assert_uint_eq(pr32(0x20a8), 0xffff3fff);
+    ck_assert_uint_eq(pr32(0x20ac) & 0xffff, 0x1010);
+    ck_assert_uint_eq(pr32(0x20b0), 0x00000106);
+    ck_assert_uint_eq(pr32(0x20b4) & 0xffff, 0x2040);
+    ck_assert_uint_eq(pr32(0x20b8), 0);
+
+    /* FLDENV takes a new control word and an empty stack. */
+    memcpy(m->as.ram + 0x2080, (uint16_t[]){ 0x0c7f, 0x0000, 0xffff }, 6);
+    ck_assert_int_eq(EXEC(0xd9, 0x26, 0x80, 0x00), -1);        /* fldenv [0x80] */
+    ck_assert_uint_eq(mcpu->fpu.fcw, 0x0c7f);
+    ck_assert_uint_eq(mcpu->fpu.top, 0);
+    ck_assert_uint_eq(x87_tag_word(&mcpu->fpu), 0xffff);
+    ck_assert_uint_eq(mcpu->fpu.fip, 0x1010);
+    ck_assert_uint_eq(mcpu->fpu.fop, 0x106);
+}
+END_TEST
+
+START_TEST(save_restore_prot)
+{
+    prot_mode();
+    uint32_t one = 0x3f800000;
+    memcpy(m->as.ram + 0x3000, &one, 4);
+    ck_assert_int_eq(EXEC(0xd9, 0x05, 0x00, 0x30, 0x00, 0x00), -1);   /* fld dword [0x3000] */
+    ck_assert_int_eq(EXEC(0xdd, 0x35, 0x00, 0x40, 0x00, 0x00), -1);   /* fnsave [0x4000] */
+    ck_assert_uint_eq(pr32(0x4000), 0xffff037f);
+    ck_assert_uint_eq(pr32(0x4004), 0xffff3800);
+    ck_assert_uint_eq(pr32(0x4008), 0xffff3fff);
+    ck_assert_uint_eq(pr32(0x400c), 0x1000);
+    ck_assert_uint_eq(pr32(0x4010), 0x105u << 16 | 0x08);
+    ck_assert_uint_eq(pr32(0x4014), 0x3000);
+    ck_assert_uint_eq(pr32(0x4018), 0xffff0010);
+    ck_assert_uint_eq(pr32(0x401c), 0);
+    ck_assert_uint_eq(pr32(0x4020), 0x80000000);
+    ck_assert_uint_eq(pr16(0x4024), 0x3fff);
+    /* FNSAVE ends with FNINIT. */
+    ck_assert_uint_eq(mcpu->fpu.fcw, 0x037f);
+    ck_assert_uint_eq(mcpu->fpu.ftw, 0xffff);
+    ck_assert_uint_eq(mcpu->fpu.top, 0);
+    ck_assert_int_eq(EXEC(0xdd, 0x25, 0x00, 0x40, 0x00, 0x00), -1);   /* frstor [0x4000] */
+    ck_assert_uint_eq(mcpu->fpu.top, 7);
+    ck_assert_uint_eq(mcpu->fpu.st[7].exp, 0x3fff);
+    ck_assert_uint_eq(mcpu->fpu.fop, 0x105);
+    ck_assert_uint_eq(mcpu->fpu.fdp, 0x3000);
+    ck_assert_uint_eq(mcpu->fpu.fds, 0x10);
+    /* 16-bit protected-mode environment. */
+    ck_assert_int_eq(EXEC(0x66, 0xd9, 0x35, 0x00, 0x50, 0x00, 0x00), -1);
+    ck_assert_uint_eq(pr16(0x5000), 0x037f);
+    ck_assert_uint_eq(pr16(0x5002), 0x3800);
+    ck_assert_uint_eq(pr16(0x5004), 0x3fff);
+    ck_assert_uint_eq(pr16(0x5006), 0x1000);
+    ck_assert_uint_eq(pr16(0x5008), 0x08);
+    ck_assert_uint_eq(pr16(0x500a), 0x3000);
+    ck_assert_uint_eq(pr16(0x500c), 0x10);
+}
+END_TEST
+
+START_TEST(unmasked_store_and_mf)
+{
+    prot_mode();
+    double big = 1e10;
+    memcpy(m->as.ram + 0x3000, &big, 8);
+    memcpy(m->as.ram + 0x6000, (uint16_t[]){ 0x1111 }, 2);
+    ck_assert_int_eq(EXEC(0xdd, 0x05, 0x00, 0x30, 0x00, 0x00), -1);   /* fld qword */
+    ck_assert_int_eq(EXEC(0xdf, 0x15, 0x00, 0x60, 0x00, 0x00), -1);   /* fist word: masked */
+    ck_assert_uint_eq(pr16(0x6000), 0x8000);
+    mcpu->fpu.fsw = 0;
+    mcpu->fpu.fcw = FCW_INIT & ~FSW_IE;
+    memcpy(m->as.ram + 0x6000, (uint16_t[]){ 0x1111 }, 2);
+    ck_assert_int_eq(EXEC(0xdf, 0x1d, 0x00, 0x60, 0x00, 0x00), -1);   /* fistp word: unmasked */
+    ck_assert_uint_eq(pr16(0x6000), 0x1111);
+    ck_assert_uint_eq(mcpu->fpu.top, 7);
+    uint64_t at = mcpu->rip;
+    ck_assert_int_eq(EXEC(0x9b), EXC_MF);                              /* fwait */
+    ck_assert_uint_eq(mcpu->rip, at);
+    ck_assert_int_eq(EXEC(0xdf, 0xe0), -1);                            /* fnstsw ax */
+    ck_assert_uint_eq(mcpu->regs[R_EAX] & 0xffff, 0xb881);
+    ck_assert_int_eq(EXEC(0xd9, 0x3d, 0x00, 0x60, 0x00, 0x00), -1);   /* fnstcw */
+    ck_assert_uint_eq(pr16(0x6000), 0x037e);
+    /* FLDCW masking IE again clears ES. */
+    memcpy(m->as.ram + 0x6000, (uint16_t[]){ 0xffff }, 2);
+    ck_assert_int_eq(EXEC(0xd9, 0x2d, 0x00, 0x60, 0x00, 0x00), EXC_MF);
+    ck_assert_int_eq(EXEC(0xdb, 0xe2), -1);                            /* fnclex */
+    ck_assert_int_eq(EXEC(0xd9, 0x2d, 0x00, 0x60, 0x00, 0x00), -1);   /* fldcw */
+    ck_assert_uint_eq(mcpu->fpu.fcw, 0x1f7f);
+}
+END_TEST
+
+/* A store that faults leaves the FPU as it was. */
+START_TEST(store_fault_restartable)
+{
+    prot_mode();
+    x86_load_seg_raw(mcpu, R_DS, 0x10, 0, 0xfff, DATA_RW | DESC_B_MASK);
+    ck_assert_int_eq(EXEC(0xd9, 0xe8), -1);                            /* fld1 */
+    uint16_t fip = (uint16_t)mcpu->fpu.fip;
+    ck_assert_int_eq(EXEC(0xd9, 0x1d, 0xfe, 0x0f, 0x00, 0x00), EXC_GP); /* fstp [0xffe] */
+    ck_assert_uint_eq(mcpu->fpu.top, 7);
+    ck_assert_uint_eq(mcpu->fpu.fip, fip);
+    ck_assert_int_eq(EXEC(0xdb, 0x2d, 0xf8, 0x0f, 0x00, 0x00), EXC_GP); /* fld tbyte [0xff8] */
+    ck_assert_uint_eq(mcpu->fpu.top, 7);
+    ck_assert_int_eq(EXEC(0xdd, 0x35, 0xa0, 0x0f, 0x00, 0x00), EXC_GP); /* fnsave [0xfa0] */
+    ck_assert_uint_eq(mcpu->fpu.top, 7);
+    ck_assert_uint_eq(mcpu->fpu.fcw, FCW_INIT);
+}
+END_TEST
+
+START_TEST(invalid_encodings)
+{
+    static const uint8_t ud[][2] = {
+        { 0xd9, 0xd1 }, { 0xd9, 0xd7 }, { 0xd9, 0xe2 }, { 0xd9, 0xe6 }, { 0xd9, 0xef },
+        { 0xda, 0xe8 }, { 0xda, 0xf0 }, { 0xdb, 0xe5 }, { 0xdb, 0xf8 }, { 0xdd, 0xf0 },
+        { 0xde, 0xd8 }, { 0xdf, 0xe1 }, { 0xdf, 0xf8 },
+        { 0xd9, 0x08 }, { 0xdb, 0x08 }, { 0xdb, 0x20 }, { 0xdb, 0x30 }, { 0xdd, 0x08 },
+        { 0xdd, 0x28 }, { 0xdf, 0x08 },
+    };
+    static const uint8_t ok[][2] = {
+        { 0xd9, 0xd0 }, { 0xd9, 0xd8 }, { 0xdc, 0xd3 }, { 0xdd, 0xc9 }, { 0xde, 0xd9 },
+        { 0xdf, 0xc1 }, { 0xdf, 0xe0 }, { 0xda, 0xe9 }, { 0xdb, 0xe4 }, { 0xd9, 0x38 },
+    };
+    prot_mode();
+    for (unsigned i = 0; i < sizeof(ud) / sizeof(ud[0]); i++) {
+        Insn d;
+        memcpy(m->as.ram + 0x1000, ud[i], 2);
+        x86_decode(mcpu, 0x1000, true, &d);
+        ck_assert_msg(d.fn == op_ud, "%02x %02x should be #UD", ud[i][0], ud[i][1]);
+    }
+    for (unsigned i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        Insn d;
+        memcpy(m->as.ram + 0x1000, ok[i], 2);
+        x86_decode(mcpu, 0x1000, true, &d);
+        ck_assert_msg(d.fn != op_ud, "%02x %02x should be valid", ok[i][0], ok[i][1]);
+    }
+}
+END_TEST
+
 static Suite *fpu_suite(void)
 {
     Suite *s = suite_create("fpu");
@@ -578,6 +801,14 @@ static Suite *fpu_suite(void)
     t = tcase_create("handlers");
     tcase_add_test(t, nm_and_mf);
     tcase_add_test(t, fcomi_eflags);
+    suite_add_tcase(s, t);
+    t = tcase_create("memory");
+    tcase_add_checked_fixture(t, machine_setup, machine_teardown);
+    tcase_add_test(t, env_real_mode);
+    tcase_add_test(t, save_restore_prot);
+    tcase_add_test(t, unmasked_store_and_mf);
+    tcase_add_test(t, store_fault_restartable);
+    tcase_add_test(t, invalid_encodings);
     suite_add_tcase(s, t);
     return s;
 }
