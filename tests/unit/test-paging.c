@@ -7,6 +7,7 @@
  * setjmp on cpu->jmp_env, where raise_exception longjmps. */
 #include <check.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "cpu/x86/paging.h"
@@ -295,6 +296,60 @@ START_TEST(test_cross_page_store)
     uint32_t v;
     ck_assert_int_eq(try_ld32(0x3ffe, &v), -1);
     ck_assert_uint_eq(v, 0xa1b2c3d4);
+}
+END_TEST
+
+static int try_sys_st32(uint32_t lin, uint32_t v)
+{
+    if (setjmp(cpu->jmp_env))
+        return cpu->exception_index;
+    sys_st32(cpu, lin, v);
+    return -1;
+}
+
+static int try_probe(uint32_t lin, uint32_t len)
+{
+    if (setjmp(cpu->jmp_env))
+        return cpu->exception_index;
+    lin_probe_write(cpu, lin, len);
+    return -1;
+}
+
+START_TEST(test_implicit_and_probe)
+{
+    paging32_on();
+    map4k(0x1000, 0x101000, 0x3);           /* supervisor RW */
+    map4k(0x2000, 0x102000, 0x7);           /* user RW */
+    map4k(0x3000, 0x103000, 0x5);           /* user RO */
+    set_cpl(3);
+    /* implicit supervisor accesses at CPL 3: supervisor rights, U=0 */
+    ck_assert_int_eq(try_sys_st32(0x1000, 0x5555), -1);
+    ck_assert_uint_eq(pr32(0x101000), 0x5555);
+    expect_pf(try_sys_st32(0x4000, 1), PF_W, 0x4000);
+    /* the user set did not inherit the supervisor entry */
+    uint32_t v;
+    expect_pf(try_ld32(0x1000, &v), PF_P | PF_U, 0x1000);
+    /* probe: all pages checked, nothing written, D set only on success */
+    expect_pf(try_probe(0x2ff0, 0x20), PF_P | PF_W | PF_U, 0x3000);
+    ck_assert_uint_eq(pr32(0x102ff0), 0);
+    ck_assert_int_eq(try_probe(0x2000, 0x1000), -1);
+    ck_assert_uint_eq(pr32(PT + 2 * 4) & 0x40, 0x40);
+}
+END_TEST
+
+START_TEST(test_dump)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(f);
+    x86_cpu_dump(cpu, f);
+    fclose(f);
+    ck_assert_ptr_nonnull(strstr(buf, "EIP=0000fff0 EFL=00000002 [-------] CPL=0"));
+    ck_assert_ptr_nonnull(strstr(buf, "CS =f000 ffff0000 0000ffff 00009b00"));
+    ck_assert_ptr_nonnull(strstr(buf, "CR0=60000010"));
+    ck_assert_ptr_nonnull(strstr(buf, "DR6=ffff0ff0 DR7=00000400"));
+    free(buf);
 }
 END_TEST
 
@@ -655,6 +710,8 @@ static Suite *paging_suite(void)
     tcase_add_test(tc, test_4m_pages);
     tcase_add_test(tc, test_global_pages);
     tcase_add_test(tc, test_cross_page_store);
+    tcase_add_test(tc, test_implicit_and_probe);
+    tcase_add_test(tc, test_dump);
     tcase_add_test(tc, test_pae);
     tcase_add_test(tc, test_code_write_notify);
     tcase_add_test(tc, test_mmio_and_rom);
