@@ -152,21 +152,21 @@ static int pc_init_cpu(Machine *m, PCBoard *b, char *err, int errlen)
 }
 
 /* "chardev:ID" names an existing chardev; anything else makes one. */
-static const char *pc_chardev_for(Machine *m, const char *spec, const char *id,
-                                  char *err, int errlen)
+static const char *pc_chardev_for(Machine *m, const char *opt, const char *spec,
+                                  const char *id, char *err, int errlen)
 {
+    char msg[256];
     if (!strncmp(spec, "chardev:", 8)) {
         if (!machine_find_chardev(m, spec + 8)) {
-            snprintf(err, errlen, "%s: no chardev with id '%s'", spec, spec + 8);
+            snprintf(err, errlen, "%s %s: no chardev with id '%s'", opt, spec, spec + 8);
             return NULL;
         }
         return spec + 8;
     }
-    Chardev *c = chardev_new_spec(spec, id, err, errlen);
-    if (!c)
-        return NULL;
-    if (machine_add_chardev(m, c, err, errlen) < 0) {
+    Chardev *c = chardev_new_spec(spec, id, msg, sizeof(msg));
+    if (!c || machine_add_chardev(m, c, msg, sizeof(msg)) < 0) {
         chardev_free(c);
+        snprintf(err, errlen, "%s %s: %s", opt, spec, msg);
         return NULL;
     }
     return c->id;
@@ -187,7 +187,7 @@ static int pc_init_serial(Machine *m, char *err, int errlen)
             continue;   /* -serial none */
         char id[24], props[96];
         snprintf(id, sizeof(id), "serial%d", i);
-        const char *chr = pc_chardev_for(m, specs[i], id, err, errlen);
+        const char *chr = pc_chardev_for(m, "-serial", specs[i], id, err, errlen);
         if (!chr)
             return -1;
         snprintf(props, sizeof(props), "iobase=0x%x,irq=%d,chardev=%s",
@@ -197,7 +197,7 @@ static int pc_init_serial(Machine *m, char *err, int errlen)
     }
     if (o->debugcon) {
         char props[96];
-        const char *chr = pc_chardev_for(m, o->debugcon, "debugcon", err, errlen);
+        const char *chr = pc_chardev_for(m, "-debugcon", o->debugcon, "debugcon", err, errlen);
         if (!chr)
             return -1;
         snprintf(props, sizeof(props), "chardev=%s", chr);
