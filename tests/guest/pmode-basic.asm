@@ -5,7 +5,7 @@
 %include "lib/pm.inc"
 
 BASE_DATA_SEL equ GDT_FREE + 0x00   ; data, base SCRATCH, limit 0xfff
-CODE16_SEL    equ GDT_FREE + 0x08   ; 16-bit code, base 0
+CODE16_SEL    equ GDT_FREE + 0x08   ; 16-bit code, base LOAD_ADDR (IP < 64K)
 EXPDN_SEL     equ GDT_FREE + 0x10   ; expand-down data, B=1, limit 0x1fffff
 LDT_SEL       equ GDT_FREE + 0x18   ; the LDT
 XO_CODE_SEL   equ GDT_FREE + 0x20   ; execute-only code
@@ -25,10 +25,11 @@ test_main:
     mov dx, 0x4092
     call set_desc
     mov eax, CODE16_SEL
-    xor ebx, ebx
-    mov ecx, 0xfffff
-    mov dx, 0x809a                  ; G=1, D=0
+    mov ebx, LOAD_ADDR
+    mov ecx, 0xffff
+    mov dx, 0x009a                  ; byte granular, D=0
     call set_desc
+    xor ebx, ebx
     mov eax, EXPDN_SEL
     mov ecx, 0x1fffff >> 12
     mov dx, 0xc096                  ; G=1 B=1, expand-down writable
@@ -78,7 +79,7 @@ test_main:
     call KCODE_SEL:far_callee
     EXPECT eax, 0x600d, "far call / retf to the same segment"
     mov [saved_esp], esp
-    call CODE16_SEL:code16_entry
+    call CODE16_SEL:(code16_entry - LOAD_ADDR)
     EXPECT eax, 0x0000ffff, "16-bit code segment: DEC AX is 16 bits wide"
     mov eax, [saved_esp]
     mov ecx, esp
@@ -195,21 +196,26 @@ test_main:
 .e1_done:
     TCG_KNOWN
     EXPECT_EXC 13, 0, .e1, "expand-down: offset below the limit: #GP(0)"
-    ; a stack segment with a limit
+    ; an expand-down stack segment: the exception frame must fit, so the
+    ; faulting access is SS-relative through EBP while ESP stays valid
     mov ax, EXPDN_SEL
     mov dx, ss
     mov ebx, esp
     mov ss, ax
     mov esp, 0x300000
+    CLEAR_EXC
+    push dword 0x1234
+    pop ecx
+    mov ebp, 0x1ffffe               ; dword at 1ffffe straddles the limit
     SET_RESUME .s1_done
-    mov esp, 0x200002               ; the push goes to 0x1ffffe: below the limit
 .s1:
-    push eax
+    mov eax, [ebp]
 .s1_done:
     mov ss, dx
     mov esp, ebx
+    EXPECT ecx, 0x1234, "push/pop on an expand-down stack"
     TCG_KNOWN
-    EXPECT_EXC 12, 0, .s1, "push below an expand-down stack's limit: #SS(0)"
+    EXPECT_EXC 12, 0, .s1, "SS access below an expand-down stack's limit: #SS(0)"
 
 ; ---- LDT --------------------------------------------------------------------------------------
     xor ax, ax
