@@ -45,13 +45,13 @@ static void tb_exec(X86CPU *cpu, TB *tb)
     const Insn *d = tb->insn;
     const Insn *end = d + tb->n;
     bool shadow = cpu->inhibit_irq;
-    bool code32 = tb->flags & TBF_CODE32;
 
     cpu->tbc->current = tb;
     cpu->tb_invalidated = false;
     for (; d < end; d++) {
-        uint64_t next = cpu->rip + d->len;
-        cpu->next_rip = code32 ? (uint32_t)next : (uint16_t)next;
+        /* Straight-line execution does not wrap IP in 16-bit code: running
+         * past the CS limit faults instead (tb_gen checks the limit). */
+        cpu->next_rip = (uint32_t)(cpu->rip + d->len);
         d->fn(cpu, d);
         cpu->rip = cpu->next_rip;
         cpu->icount++;

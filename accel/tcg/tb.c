@@ -222,16 +222,27 @@ static TB *tb_gen(X86CPU *cpu, uint64_t pc, uint64_t phys_pc, uint32_t flags)
     int max = (flags & TBF_STEP) ? 1 : TB_MAX_INSNS;
     int n = 0;
 
+    uint64_t cs_limit = cpu->seg[R_CS].limit;
+
+    if (ip > cs_limit)
+        raise_exception_err(cpu, EXC_GP, 0);
     while (n < max) {
         Insn *d = &tb->insn[n];
         int len = n == 0 ? x86_decode(cpu, lin, code32, d)
                          : x86_decode_bounded(cpu, lin, page_end, code32, d);
         if (len < 0)
             break;
+        /* An instruction reaching past the CS limit faults when it is
+         * reached, so it starts a block of its own. */
+        if (ip + len - 1 > cs_limit) {
+            if (n > 0)
+                break;
+            raise_exception_err(cpu, EXC_GP, 0);
+        }
         n++;
         lin += len;
         ip += len;
-        if ((d->flags & F_END) || lin >= page_end || (!code32 && ip > 0xffff))
+        if ((d->flags & F_END) || lin >= page_end)
             break;
     }
     memset(tb, 0, offsetof(TB, insn));
