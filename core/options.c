@@ -250,8 +250,7 @@ static int opt_smp(Options *o, const char *arg, char *err, int errlen)
         const char *eq = memchr(p, '=', len);
         const char *val = eq ? eq + 1 : p;
         size_t vlen = len - (val - p);
-        bool key_ok = !eq || (first && item_is(p, eq - p, "cpus"))
-            || item_is(p, eq - p, "cpus") || item_is(p, eq - p, "sockets")
+        bool key_ok = !eq || item_is(p, eq - p, "cpus") || item_is(p, eq - p, "sockets")
             || item_is(p, eq - p, "cores") || item_is(p, eq - p, "threads")
             || item_is(p, eq - p, "maxcpus");
         if (!key_ok || (!eq && !first) || !item_is(val, vlen, "1")) {
