@@ -6,26 +6,16 @@
  * Tags hold the page address with TLB_* flags in the low bits, so a flagged
  * entry never matches on the fast path.  The low bits of TLBEntry.phys hold
  * what only the flush code needs (TLBP_*). */
-#include "cpu/x86/x86.h"
+#include "accel/tcg/tlb.h"
 #include "cpu/x86/paging.h"
 
-#define PAGE_OFF 0xfffu
+#define PAGE_OFF TLB_PAGE_OFF
 #define TLBP_GLOBAL 0x1
 #define TLBP_LARGE 0x2
 
 static const TLBEntry tlb_empty = {
     TLB_INVALID, TLB_INVALID, TLB_INVALID, 0, 0
 };
-
-static inline int mmu_index(const X86CPU *cpu)
-{
-    return cpu->cpl == 3 ? MMU_USER : MMU_KERNEL;
-}
-
-static inline TLBEntry *tlb_entry(X86CPU *cpu, int mmu, uint32_t lin)
-{
-    return &cpu->tlb[mmu][(lin >> YL_PAGE_BITS) & (TLB_SIZE - 1)];
-}
 
 static inline uint64_t entry_tag(const TLBEntry *e, int acc)
 {
@@ -186,8 +176,6 @@ static TLBEntry *tlb_fill(X86CPU *cpu, uint32_t lin, int acc, int mmu)
 
 /* ---- slow paths ------------------------------------------------------- */
 
-static uint64_t ld_slow(X86CPU *cpu, uint32_t lin, unsigned size, int mmu);
-
 static uint64_t ld_page(X86CPU *cpu, uint32_t lin, unsigned size, int mmu)
 {
     TLBEntry *e = tlb_fill(cpu, lin, ACC_READ, mmu);
@@ -198,7 +186,7 @@ static uint64_t ld_page(X86CPU *cpu, uint32_t lin, unsigned size, int mmu)
     return v;
 }
 
-static uint64_t ld_slow(X86CPU *cpu, uint32_t lin, unsigned size, int mmu)
+uint64_t tlb_ld_slow(X86CPU *cpu, uint32_t lin, unsigned size, int mmu)
 {
     if ((lin & PAGE_OFF) + size <= YL_PAGE_SIZE)
         return ld_page(cpu, lin, size, mmu);
@@ -244,7 +232,7 @@ static void st_do(X86CPU *cpu, const StTarget *t, uint32_t lin, unsigned size, u
     memcpy((void *)host, &v, size);
 }
 
-static void st_slow(X86CPU *cpu, uint32_t lin, unsigned size, uint64_t v, int mmu)
+void tlb_st_slow(X86CPU *cpu, uint32_t lin, unsigned size, uint64_t v, int mmu)
 {
     StTarget t[2];
     unsigned first = YL_PAGE_SIZE - (lin & PAGE_OFF);
@@ -264,39 +252,24 @@ static void st_slow(X86CPU *cpu, uint32_t lin, unsigned size, uint64_t v, int mm
 
 /* ---- fast paths -------------------------------------------------------- */
 
-static inline uint64_t ld_mmu(X86CPU *cpu, uint64_t lin64, unsigned size, int mmu)
+static inline uint64_t ld_mmu(X86CPU *cpu, uint64_t lin, unsigned size, int mmu)
 {
-    uint32_t lin = (uint32_t)lin64;
-    TLBEntry *e = tlb_entry(cpu, mmu, lin);
-    if (likely(e->addr_read == (lin & ~PAGE_OFF) &&
-               (lin & PAGE_OFF) <= YL_PAGE_SIZE - size)) {
-        uint64_t v = 0;
-        memcpy(&v, (void *)(lin + e->addend), size);
-        return v;
-    }
-    return ld_slow(cpu, lin, size, mmu);
+    return tlb_ld(cpu, (uint32_t)lin, size, mmu);
 }
 
-static inline void st_mmu(X86CPU *cpu, uint64_t lin64, unsigned size, uint64_t v, int mmu)
+static inline void st_mmu(X86CPU *cpu, uint64_t lin, unsigned size, uint64_t v, int mmu)
 {
-    uint32_t lin = (uint32_t)lin64;
-    TLBEntry *e = tlb_entry(cpu, mmu, lin);
-    if (likely(e->addr_write == (lin & ~PAGE_OFF) &&
-               (lin & PAGE_OFF) <= YL_PAGE_SIZE - size)) {
-        memcpy((void *)(lin + e->addend), &v, size);
-        return;
-    }
-    st_slow(cpu, lin, size, v, mmu);
+    tlb_st(cpu, (uint32_t)lin, size, v, mmu);
 }
 
-uint8_t lin_ld8(X86CPU *cpu, uint64_t lin) { return ld_mmu(cpu, lin, 1, mmu_index(cpu)); }
-uint16_t lin_ld16(X86CPU *cpu, uint64_t lin) { return ld_mmu(cpu, lin, 2, mmu_index(cpu)); }
-uint32_t lin_ld32(X86CPU *cpu, uint64_t lin) { return ld_mmu(cpu, lin, 4, mmu_index(cpu)); }
-uint64_t lin_ld64(X86CPU *cpu, uint64_t lin) { return ld_mmu(cpu, lin, 8, mmu_index(cpu)); }
-void lin_st8(X86CPU *cpu, uint64_t lin, uint8_t v) { st_mmu(cpu, lin, 1, v, mmu_index(cpu)); }
-void lin_st16(X86CPU *cpu, uint64_t lin, uint16_t v) { st_mmu(cpu, lin, 2, v, mmu_index(cpu)); }
-void lin_st32(X86CPU *cpu, uint64_t lin, uint32_t v) { st_mmu(cpu, lin, 4, v, mmu_index(cpu)); }
-void lin_st64(X86CPU *cpu, uint64_t lin, uint64_t v) { st_mmu(cpu, lin, 8, v, mmu_index(cpu)); }
+uint8_t lin_ld8(X86CPU *cpu, uint64_t lin) { return ld_mmu(cpu, lin, 1, tlb_mmu_index(cpu)); }
+uint16_t lin_ld16(X86CPU *cpu, uint64_t lin) { return ld_mmu(cpu, lin, 2, tlb_mmu_index(cpu)); }
+uint32_t lin_ld32(X86CPU *cpu, uint64_t lin) { return ld_mmu(cpu, lin, 4, tlb_mmu_index(cpu)); }
+uint64_t lin_ld64(X86CPU *cpu, uint64_t lin) { return ld_mmu(cpu, lin, 8, tlb_mmu_index(cpu)); }
+void lin_st8(X86CPU *cpu, uint64_t lin, uint8_t v) { st_mmu(cpu, lin, 1, v, tlb_mmu_index(cpu)); }
+void lin_st16(X86CPU *cpu, uint64_t lin, uint16_t v) { st_mmu(cpu, lin, 2, v, tlb_mmu_index(cpu)); }
+void lin_st32(X86CPU *cpu, uint64_t lin, uint32_t v) { st_mmu(cpu, lin, 4, v, tlb_mmu_index(cpu)); }
+void lin_st64(X86CPU *cpu, uint64_t lin, uint64_t v) { st_mmu(cpu, lin, 8, v, tlb_mmu_index(cpu)); }
 
 uint8_t sys_ld8(X86CPU *cpu, uint64_t lin) { return ld_mmu(cpu, lin, 1, MMU_KERNEL); }
 uint16_t sys_ld16(X86CPU *cpu, uint64_t lin) { return ld_mmu(cpu, lin, 2, MMU_KERNEL); }
@@ -310,7 +283,7 @@ void lin_probe_write(X86CPU *cpu, uint64_t lin, uint32_t len)
 {
     if (len == 0)
         return;
-    int mmu = mmu_index(cpu);
+    int mmu = tlb_mmu_index(cpu);
     uint32_t a = (uint32_t)lin;
     uint32_t last = (uint32_t)(lin + len - 1);
     uint32_t npages = ((last & ~PAGE_OFF) - (a & ~PAGE_OFF)) / YL_PAGE_SIZE + 1;
@@ -327,14 +300,14 @@ void lin_probe_write(X86CPU *cpu, uint64_t lin, uint32_t len)
 uint64_t x86_code_phys(X86CPU *cpu, uint64_t lin64)
 {
     uint32_t lin = (uint32_t)lin64;
-    TLBEntry *e = tlb_fill(cpu, lin, ACC_FETCH, mmu_index(cpu));
+    TLBEntry *e = tlb_fill(cpu, lin, ACC_FETCH, tlb_mmu_index(cpu));
     return (e->phys & YL_PAGE_MASK) | (lin & PAGE_OFF);
 }
 
 uint8_t x86_fetch_code8(X86CPU *cpu, uint64_t lin64)
 {
     uint32_t lin = (uint32_t)lin64;
-    int mmu = mmu_index(cpu);
+    int mmu = tlb_mmu_index(cpu);
     TLBEntry *e = tlb_entry(cpu, mmu, lin);
     if (likely(e->addr_code == (lin & ~PAGE_OFF)))
         return *(uint8_t *)(lin + e->addend);

@@ -5,8 +5,9 @@
  * data segment (which is also what real mode and v86 mode run with) and an
  * offset within the limit.  Everything else - code segments, expand-down
  * and read-only data, null selectors, real mode with odd cached attributes,
- * limit violations - is sorted out by the slow check. */
-#include "cpu/x86/x86.h"
+ * limit violations - is sorted out by the slow check.  The TLB lookup that
+ * follows is inlined from the softmmu (accel/tcg/tlb.h). */
+#include "accel/tcg/tlb.h"
 
 enum { SEG_READ, SEG_WRITE };
 
@@ -60,42 +61,42 @@ static inline uint32_t seg_lin(X86CPU *cpu, int seg, uint32_t off, uint32_t len,
 
 uint8_t ld8(X86CPU *cpu, int seg, uint32_t off)
 {
-    return lin_ld8(cpu, seg_lin(cpu, seg, off, 1, SEG_READ));
+    return tlb_ld(cpu, seg_lin(cpu, seg, off, 1, SEG_READ), 1, tlb_mmu_index(cpu));
 }
 
 uint16_t ld16(X86CPU *cpu, int seg, uint32_t off)
 {
-    return lin_ld16(cpu, seg_lin(cpu, seg, off, 2, SEG_READ));
+    return tlb_ld(cpu, seg_lin(cpu, seg, off, 2, SEG_READ), 2, tlb_mmu_index(cpu));
 }
 
 uint32_t ld32(X86CPU *cpu, int seg, uint32_t off)
 {
-    return lin_ld32(cpu, seg_lin(cpu, seg, off, 4, SEG_READ));
+    return tlb_ld(cpu, seg_lin(cpu, seg, off, 4, SEG_READ), 4, tlb_mmu_index(cpu));
 }
 
 uint64_t ld64(X86CPU *cpu, int seg, uint32_t off)
 {
-    return lin_ld64(cpu, seg_lin(cpu, seg, off, 8, SEG_READ));
+    return tlb_ld(cpu, seg_lin(cpu, seg, off, 8, SEG_READ), 8, tlb_mmu_index(cpu));
 }
 
 void st8(X86CPU *cpu, int seg, uint32_t off, uint8_t v)
 {
-    lin_st8(cpu, seg_lin(cpu, seg, off, 1, SEG_WRITE), v);
+    tlb_st(cpu, seg_lin(cpu, seg, off, 1, SEG_WRITE), 1, v, tlb_mmu_index(cpu));
 }
 
 void st16(X86CPU *cpu, int seg, uint32_t off, uint16_t v)
 {
-    lin_st16(cpu, seg_lin(cpu, seg, off, 2, SEG_WRITE), v);
+    tlb_st(cpu, seg_lin(cpu, seg, off, 2, SEG_WRITE), 2, v, tlb_mmu_index(cpu));
 }
 
 void st32(X86CPU *cpu, int seg, uint32_t off, uint32_t v)
 {
-    lin_st32(cpu, seg_lin(cpu, seg, off, 4, SEG_WRITE), v);
+    tlb_st(cpu, seg_lin(cpu, seg, off, 4, SEG_WRITE), 4, v, tlb_mmu_index(cpu));
 }
 
 void st64(X86CPU *cpu, int seg, uint32_t off, uint64_t v)
 {
-    lin_st64(cpu, seg_lin(cpu, seg, off, 8, SEG_WRITE), v);
+    tlb_st(cpu, seg_lin(cpu, seg, off, 8, SEG_WRITE), 8, v, tlb_mmu_index(cpu));
 }
 
 void probe_write(X86CPU *cpu, int seg, uint32_t off, uint32_t len)

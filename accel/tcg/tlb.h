@@ -1,0 +1,48 @@
+/* The softmmu TLB's fast paths, inline for the segment accessors (seg.c)
+ * and tlb.c itself: one tag compare and an add on a hit; anything else
+ * goes to the slow paths in tlb.c. */
+#ifndef YL_TCG_TLB_H
+#define YL_TCG_TLB_H
+
+#include "cpu/x86/x86.h"
+
+#define TLB_PAGE_OFF 0xfffu
+
+uint64_t tlb_ld_slow(X86CPU *cpu, uint32_t lin, unsigned size, int mmu);
+void tlb_st_slow(X86CPU *cpu, uint32_t lin, unsigned size, uint64_t v, int mmu);
+
+static inline int tlb_mmu_index(const X86CPU *cpu)
+{
+    return cpu->cpl == 3 ? MMU_USER : MMU_KERNEL;
+}
+
+static inline TLBEntry *tlb_entry(X86CPU *cpu, int mmu, uint32_t lin)
+{
+    return &cpu->tlb[mmu][(lin >> YL_PAGE_BITS) & (TLB_SIZE - 1)];
+}
+
+/* size is a constant 1, 2, 4 or 8 at every call site. */
+static inline uint64_t tlb_ld(X86CPU *cpu, uint32_t lin, unsigned size, int mmu)
+{
+    TLBEntry *e = tlb_entry(cpu, mmu, lin);
+    if (likely(e->addr_read == (lin & ~TLB_PAGE_OFF) &&
+               (lin & TLB_PAGE_OFF) <= YL_PAGE_SIZE - size)) {
+        uint64_t v = 0;
+        memcpy(&v, (void *)(lin + e->addend), size);
+        return v;
+    }
+    return tlb_ld_slow(cpu, lin, size, mmu);
+}
+
+static inline void tlb_st(X86CPU *cpu, uint32_t lin, unsigned size, uint64_t v, int mmu)
+{
+    TLBEntry *e = tlb_entry(cpu, mmu, lin);
+    if (likely(e->addr_write == (lin & ~TLB_PAGE_OFF) &&
+               (lin & TLB_PAGE_OFF) <= YL_PAGE_SIZE - size)) {
+        memcpy((void *)(lin + e->addend), &v, size);
+        return;
+    }
+    tlb_st_slow(cpu, lin, size, v, mmu);
+}
+
+#endif
