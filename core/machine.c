@@ -93,6 +93,9 @@ Device *machine_create_device(Machine *m, const char *name, const char *props,
 
 void machine_destroy(Machine *m)
 {
+    for (int i = 0; i < m->ncpus; i++)
+        if (m->accel && m->accel->vcpu_destroy)
+            m->accel->vcpu_destroy(m, m->cpus[i]);
     while (m->devices) {
         Device *d = m->devices;
         m->devices = d->next;

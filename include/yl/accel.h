@@ -19,6 +19,8 @@ typedef struct AccelOps {
     void (*vcpu_kick)(struct X86CPU *cpu);
     /* Makes X86CPU reflect the vCPU (KVM copies registers; TCG no-op). */
     void (*sync_state)(struct X86CPU *cpu);
+    /* Frees what vcpu_create made (may be NULL); called by machine_destroy. */
+    void (*vcpu_destroy)(struct Machine *m, struct X86CPU *cpu);
 } AccelOps;
 
 extern const AccelOps tcg_accel_ops;
