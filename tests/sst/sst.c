@@ -297,8 +297,20 @@ typedef struct Sst {
     bool verbose;
     int shown;
     long pass, fail, design;
-    long file_pass, file_fail, file_design;
+    const char *reasons[8];
+    long reason_count[8];
 } Sst;
+
+static void count_reason(Sst *s, const char *why)
+{
+    int i = 0;
+    while (i < 8 && s->reasons[i] && strcmp(s->reasons[i], why))
+        i++;
+    if (i == 8)
+        return;
+    s->reasons[i] = why;
+    s->reason_count[i]++;
+}
 
 static void set_state(Sst *s, const Test *t)
 {
@@ -382,8 +394,11 @@ static int run_test(Sst *s, const char *line, Test *t)
     int nm = json_get(d, root, "name");
     const char *name = nm >= 0 ? d->n[nm].str : "?";
     int nlen = nm >= 0 ? d->n[nm].slen : 1;
-    if (by_design(t))
+    const char *design = by_design(t);
+    if (design) {
+        count_reason(s, design);
         return -1;
+    }
     int pos;
     t->op = opcode_at(t, &pos);
     t->grp = strchr(t->file, '.') ? (t->bytes[pos + 1] >> 3) & 7 : -1;
@@ -530,6 +545,10 @@ int main(int argc, char **argv)
     }
     for (int k = 0; k < n; k++)
         run_file(s, dir, names[k]);
+    printf("differ by design:");
+    for (int k = 0; k < 8 && s->reasons[k]; k++)
+        printf(" %s %ld;", s->reasons[k], s->reason_count[k]);
+    printf("\n");
     if (!n || s->fail) {
         printf("FAIL: sst (%ld of %ld tests failed in %d files; %ld differ by design)\n",
                s->fail, s->pass + s->fail, n, s->design);
