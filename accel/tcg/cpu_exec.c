@@ -118,6 +118,9 @@ int cpu_exec(X86CPU *cpu, int64_t deadline_ns)
         if (clock && ++blocks % CLOCK_CHECK_INTERVAL == 0 && clock_ns(clock) >= deadline_ns)
             return ACCEL_RUN_OK;
 
+        /* A remapped region (PAM, BARs) must not be reached through
+         * stale TLB entries or jump-cache hits. */
+        tlb_check_generation(cpu);
         bool stepping = cpu->eflags & TF_MASK;
         TB *tb = tb_find(cpu);
         if (unlikely(cpu->log && (cpu->log->mask & (LOG_CPU | LOG_EXEC))))

@@ -35,6 +35,16 @@ static int tcg_vcpu_run(Machine *m, X86CPU *cpu, int64_t budget_ns)
     return cpu_exec(cpu, now + budget_ns);
 }
 
+static void tcg_vcpu_destroy(Machine *m, X86CPU *cpu)
+{
+    if (cpu->as && cpu->as->code_write_opaque == cpu->tbc) {
+        cpu->as->code_write = NULL;
+        cpu->as->code_write_opaque = NULL;
+    }
+    tb_cache_free(cpu->tbc);
+    cpu->tbc = NULL;
+}
+
 static void tcg_vcpu_kick(X86CPU *cpu)
 {
     cpu->exit_request = 1;
@@ -49,6 +59,7 @@ const AccelOps tcg_accel_ops = {
     .init = tcg_init,
     .vcpu_create = tcg_vcpu_create,
     .vcpu_run = tcg_vcpu_run,
+    .vcpu_destroy = tcg_vcpu_destroy,
     .vcpu_kick = tcg_vcpu_kick,
     .sync_state = tcg_sync_state,
 };

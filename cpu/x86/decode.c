@@ -29,6 +29,7 @@ typedef struct OpSlot {
     const OpDef *by_reg[2][8];
     int8_t rm_table;        /* index into OpIndex.rm, or -1 */
     bool has_modrm;
+    bool modreg;            /* F_MODREG: mod is read as 3 */
     bool used;
 } OpSlot;
 
@@ -53,6 +54,8 @@ static void index_add(OpIndex *ix, const OpDef *e)
         abort();            /* the tables contradict themselves */
     s->used = true;
     s->has_modrm = form_has_modrm(e->form);
+    if (e->flags & F_MODREG)
+        s->modreg = true;
     if (e->sel >= 8) {
         if (s->rm_table < 0) {
             if (ix->nrm == MAX_RM_TABLES)
@@ -291,7 +294,7 @@ static int decode_limited(X86CPU *cpu, uint64_t lin, uint64_t limit, bool code32
     const OpDef *e = NULL;
     if (s->used && s->has_modrm) {
         uint8_t modrm = fetch8(&f);
-        d->mod = modrm >> 6;
+        d->mod = s->modreg ? 3 : modrm >> 6;
         d->reg = (modrm >> 3) & 7;
         d->rm = modrm & 7;
         if (d->mod != 3) {

@@ -90,6 +90,8 @@ enum {
     F_LOCK = 1 << 3,    /* LOCK prefix allowed (with a memory operand) */
     F_BYTE = 1 << 4,    /* byte operand (informational) */
     F_D64 = 1 << 5,     /* reserved for 64-bit mode */
+    F_MODREG = 1 << 6,  /* ModRM always names registers, whatever mod says
+                           (MOV CR/DR): no displacement follows */
 };
 
 /* Selectors for ModRM-dispatched table entries. */
