@@ -315,7 +315,7 @@ static int decode_limited(X86CPU *cpu, uint64_t lin, uint64_t limit, bool code32
         decode_imm(&f, d, e->form);
         d->fn = e->fn;
         d->flags = e->flags;
-        if (d->lock && (!(e->flags & F_LOCK) || d->mod == 3))
+        if (d->lock && (!(e->flags & F_LOCKABLE) || d->mod == 3))
             d->fn = op_ud;
     } else {
         d->fn = op_ud;

@@ -87,7 +87,7 @@ enum {
     F_REG = 1 << 1,     /* only the register form (mod == 3) */
     F_END = 1 << 2,     /* ends the translation block (control transfer,
                            mode change, IF change, HLT ...) */
-    F_LOCK = 1 << 3,    /* LOCK prefix allowed (with a memory operand) */
+    F_LOCKABLE = 1 << 3,    /* LOCK prefix allowed (with a memory operand) */
     F_BYTE = 1 << 4,    /* byte operand (informational) */
     F_D64 = 1 << 5,     /* reserved for 64-bit mode */
     F_MODREG = 1 << 6,  /* ModRM always names registers, whatever mod says
