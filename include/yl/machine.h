@@ -16,6 +16,7 @@
 #include "yl/memory.h"
 
 struct AccelOps;
+struct PCIBus;
 
 #define MACHINE_MAX_CPUS 1
 #define MACHINE_MAX_SERIAL 4
@@ -58,6 +59,7 @@ typedef struct Machine {
     void *pic;              /* the i8259 pair, for INTA */
     int (*pic_ack)(void *pic);  /* INTA: returns the vector */
     IRQLine isa_irq[16];    /* ISA IRQ 0-15 inputs of the interrupt controller */
+    struct PCIBus *pci;     /* the PCI bus (yl/pci.h), NULL on an ISA-only board */
 
     /* The board (hw/pc.c): its own state and what it does on reset. */
     void *board;
