@@ -10,6 +10,7 @@
 #include "yl/clock.h"
 #include "yl/cpu.h"
 #include "yl/device.h"
+#include "yl/input.h"
 #include "yl/ioport.h"
 #include "yl/irq.h"
 #include "yl/log.h"
@@ -60,6 +61,7 @@ typedef struct Machine {
     int (*pic_ack)(void *pic);  /* INTA: returns the vector */
     IRQLine isa_irq[16];    /* ISA IRQ 0-15 inputs of the interrupt controller */
     struct PCIBus *pci;     /* the PCI bus (yl/pci.h), NULL on an ISA-only board */
+    InputHandlers input;    /* keyboard and mouse sinks (yl/input.h) */
 
     /* The board (hw/pc.c): its own state and what it does on reset. */
     void *board;
