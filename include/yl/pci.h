@@ -105,6 +105,7 @@ struct PCIDevice {
     uint8_t w1cmask[PCI_CONFIG_SIZE];
     PCIBar bars[PCI_NUM_BARS + 1];
     int irq_level;              /* what the device drives on its pin */
+    bool irq_asserted;          /* counted in bus->pirq_count (not disabled) */
 
     /* Optional hooks.  A device that overrides config_write calls
      * pci_default_config_write() to keep BARs and masks working. */
