@@ -18,6 +18,8 @@
 
 struct AccelOps;
 struct PCIBus;
+struct DisplayConsole;
+struct Monitor;
 
 #define MACHINE_MAX_CPUS 1
 #define MACHINE_MAX_SERIAL 4
@@ -62,6 +64,9 @@ typedef struct Machine {
     IRQLine isa_irq[16];    /* ISA IRQ 0-15 inputs of the interrupt controller */
     struct PCIBus *pci;     /* the PCI bus (yl/pci.h), NULL on an ISA-only board */
     InputHandlers input;    /* keyboard and mouse sinks (yl/input.h) */
+    struct DisplayConsole *console; /* what the screen shows (yl/display.h), or NULL */
+    struct Monitor *monitor;        /* the human monitor (yl/monitor.h), or NULL */
+    bool paused;            /* `stop`: the vCPU does not run, the clock stands */
 
     /* The board (hw/pc.c): its own state and what it does on reset. */
     void *board;
