@@ -4,7 +4,7 @@
 #include "yl/device.h"
 
 extern const DeviceClass i8259_class, i8254_class, isa_serial_class,
-    isa_debugcon_class, isa_debug_exit_class;
+    isa_debugcon_class, isa_debug_exit_class, isa_vga_class;
 
 static const DeviceClass *const device_classes[] = {
     &isa_serial_class,
@@ -12,6 +12,7 @@ static const DeviceClass *const device_classes[] = {
     &isa_debug_exit_class,
     &i8259_class,
     &i8254_class,
+    &isa_vga_class,
 };
 
 #define NCLASSES (sizeof(device_classes) / sizeof(device_classes[0]))
