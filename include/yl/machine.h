@@ -18,6 +18,7 @@
 
 struct AccelOps;
 struct PCIBus;
+struct FWCfg;
 struct DisplayConsole;
 struct Monitor;
 
@@ -63,6 +64,7 @@ typedef struct Machine {
     int (*pic_ack)(void *pic);  /* INTA: returns the vector */
     IRQLine isa_irq[16];    /* ISA IRQ 0-15 inputs of the interrupt controller */
     struct PCIBus *pci;     /* the PCI bus (yl/pci.h), NULL on an ISA-only board */
+    struct FWCfg *fw_cfg;   /* the firmware configuration device (yl/fw_cfg.h) */
     InputHandlers input;    /* keyboard and mouse sinks (yl/input.h) */
     struct DisplayConsole *console; /* what the screen shows (yl/display.h), or NULL */
     struct Monitor *monitor;        /* the human monitor (yl/monitor.h), or NULL */
