@@ -5,6 +5,7 @@
 
 extern const DeviceClass i8259_class, i8254_class, isa_serial_class,
     isa_debugcon_class, isa_debug_exit_class, isa_vga_class;
+extern const DeviceClass i8042_class;
 
 static const DeviceClass *const device_classes[] = {
     &isa_serial_class,
@@ -12,6 +13,7 @@ static const DeviceClass *const device_classes[] = {
     &isa_debug_exit_class,
     &i8259_class,
     &i8254_class,
+    &i8042_class,
     &isa_vga_class,
 };
 

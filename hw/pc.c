@@ -277,6 +277,8 @@ int pc_init(Machine *m, char *err, int errlen)
     m->cpus[0]->irq_ack_opaque = m->pic;
     if (!machine_create_device(m, "i8254", "iobase=0x40,irq=0", err, errlen))
         return -1;
+    if (!machine_create_device(m, "i8042", "kbd-irq=1,aux-irq=12", err, errlen))
+        return -1;
     if (ioport_register(&m->io, 0x92, 1, &port92_ops, m) < 0) {
         snprintf(err, errlen, "port 0x92 already in use");
         return -1;
