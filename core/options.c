@@ -269,6 +269,12 @@ static int opt_smp(Options *o, const char *arg, char *err, int errlen)
     return 0;
 }
 
+static int opt_rtc(Options *o, const char *arg, char *err, int errlen)
+{
+    o->machine.rtc = arg;   /* checked by the RTC when it is created */
+    return 0;
+}
+
 static int opt_d(Options *o, const char *arg, char *err, int errlen)
 {
     if (!strcmp(arg, "help")) {
@@ -316,6 +322,8 @@ static const OptDesc opt_table[] = {
     { "chardev", "BACKEND,id=ID[,path=PATH]", "character device: stdio, null, file",
       opt_chardev },
     { "device", "NAME[,prop=value...]", "add a device (-device help lists them)", opt_device },
+    { "rtc", "base=utc|localtime|DATE", "RTC start time (DATE: 2006-06-17T16:01:21)",
+      opt_rtc },
     { "no-reboot", NULL, "exit instead of rebooting", opt_no_reboot },
     { "d", "ITEM,...", "log items (-d help lists them)", opt_d },
     { "D", "FILE", "write the log to FILE instead of stderr", opt_D },

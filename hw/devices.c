@@ -6,6 +6,8 @@
 extern const DeviceClass i8259_class, i8254_class, isa_serial_class,
     isa_debugcon_class, isa_debug_exit_class, isa_vga_class;
 extern const DeviceClass i8042_class;
+extern const DeviceClass i440fx_class, piix3_class, piix4_pm_class, fw_cfg_class,
+    mc146818rtc_class;
 
 static const DeviceClass *const device_classes[] = {
     &isa_serial_class,
@@ -14,6 +16,11 @@ static const DeviceClass *const device_classes[] = {
     &i8259_class,
     &i8254_class,
     &i8042_class,
+    &i440fx_class,
+    &piix3_class,
+    &piix4_pm_class,
+    &fw_cfg_class,
+    &mc146818rtc_class,
     &isa_vga_class,
 };
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "hw/pc.h"
+#include "yl/pci.h"
 #include "yl/machine.h"
 
 #define DEFAULT_BIOS "/usr/share/seabios/bios-256k.bin"
@@ -207,6 +208,23 @@ static int pc_init_serial(Machine *m, char *err, int errlen)
     return 0;
 }
 
+/* The i440FX/PIIX3 chipset: PCI bus, host bridge, ISA bridge, power
+ * management, RTC/CMOS and the firmware configuration interface. */
+static int pc_init_chipset(Machine *m, char *err, int errlen)
+{
+    if (!pci_bus_new(m, err, errlen))
+        return -1;
+    char rtc[160];
+    snprintf(rtc, sizeof(rtc), "%s", m->opt.rtc ? m->opt.rtc : "");
+    if (!machine_create_device(m, "i440FX-pcihost", "", err, errlen)
+        || !machine_create_device(m, "PIIX3", "", err, errlen)
+        || !machine_create_device(m, "PIIX4_PM", "", err, errlen)
+        || !machine_create_device(m, "mc146818rtc", rtc, err, errlen)
+        || !machine_create_device(m, "fw_cfg_io", "", err, errlen))
+        return -1;
+    return 0;
+}
+
 static int pc_init_user_devices(Machine *m, char *err, int errlen)
 {
     char msg[256];
@@ -253,6 +271,7 @@ static void pc_board_destroy(Machine *m)
     m->ncpus = 0;
     if (b && b->bios)
         munmap(b->bios, b->bios_size);
+    pci_bus_free(m->pci);
     free(b);
     m->board = NULL;
 }
@@ -283,6 +302,8 @@ int pc_init(Machine *m, char *err, int errlen)
         snprintf(err, errlen, "port 0x92 already in use");
         return -1;
     }
+    if (pc_init_chipset(m, err, errlen) < 0)
+        return -1;
     if (pc_init_user_devices(m, err, errlen) < 0)
         return -1;
     return machine_reset(m, err, errlen);

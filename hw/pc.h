@@ -18,4 +18,8 @@ static inline uint64_t pc_lowmem_size(const Machine *m)
  * -1 with a one-line message in err. */
 int multiboot_load(Machine *m, X86CPU *cpu, char *err, int errlen);
 
+/* Stores val at CMOS address addr (0-127) of the machine's RTC, keeping the
+ * 0x10-0x2d checksum right.  Returns -1 if there is no RTC. */
+int rtc_cmos_set(Machine *m, uint8_t addr, uint8_t val);
+
 #endif

@@ -26,6 +26,7 @@ struct Monitor;
 #define MACHINE_MAX_SERIAL 4
 #define MACHINE_MAX_CHARDEVS 16
 #define MACHINE_MAX_DEVICES 64
+#define MACHINE_MAX_DRIVES 16
 
 /* What the command line asked for.  Strings point into argv. */
 typedef struct MachineOptions {
@@ -41,10 +42,17 @@ typedef struct MachineOptions {
     const char *serial[MACHINE_MAX_SERIAL];
     int nserial;
     const char *debugcon;   /* same syntax as -serial */
+    const char *rtc;        /* -rtc base=utc|localtime|DATE[,clock=..][,driftfix=..] */
     const char *chardev[MACHINE_MAX_CHARDEVS];   /* -chardev option strings */
     int nchardev;
     const char *device[MACHINE_MAX_DEVICES];     /* -device NAME,props */
     int ndevice;
+    /* -drive/-hda/-hdb/-hdc/-hdd/-cdrom in command-line order: the option
+     * name without the dash and its argument (drive_parse_arg, yl/block.h). */
+    struct { const char *opt, *arg; } drive[MACHINE_MAX_DRIVES];
+    int ndrive;
+    const char *boot;       /* -boot order=cd,menu=off / -boot c */
+    bool snapshot;          /* -snapshot: writes go to a temporary overlay */
 } MachineOptions;
 
 typedef struct Machine {
