@@ -42,6 +42,8 @@ typedef struct MachineOptions {
     const char *serial[MACHINE_MAX_SERIAL];
     int nserial;
     const char *debugcon;   /* same syntax as -serial */
+    const char *vga;        /* -vga: "std" or "none"; NULL: std unless -nodefaults */
+    const char *monitor;    /* -monitor: same syntax as -serial, or "none" */
     const char *rtc;        /* -rtc base=utc|localtime|DATE[,clock=..][,driftfix=..] */
     const char *chardev[MACHINE_MAX_CHARDEVS];   /* -chardev option strings */
     int nchardev;
