@@ -275,6 +275,25 @@ static int opt_rtc(Options *o, const char *arg, char *err, int errlen)
     return 0;
 }
 
+static int opt_vga(Options *o, const char *arg, char *err, int errlen)
+{
+    if (strcmp(arg, "std") && strcmp(arg, "none")) {
+        snprintf(err, errlen, "-vga %s: unsupported VGA type (use std or none)", arg);
+        return -1;
+    }
+    o->machine.vga = arg;
+    return 0;
+}
+
+static int opt_monitor(Options *o, const char *arg, char *err, int errlen)
+{
+    if (strcmp(arg, "none") && strncmp(arg, "unix:", 5)
+        && check_chr_spec("-monitor", arg, err, errlen) < 0)
+        return -1;
+    o->machine.monitor = arg;
+    return 0;
+}
+
 static int opt_d(Options *o, const char *arg, char *err, int errlen)
 {
     if (!strcmp(arg, "help")) {
@@ -324,6 +343,8 @@ static const OptDesc opt_table[] = {
     { "device", "NAME[,prop=value...]", "add a device (-device help lists them)", opt_device },
     { "rtc", "base=utc|localtime|DATE", "RTC start time (DATE: 2006-06-17T16:01:21)",
       opt_rtc },
+    { "vga", "std|none", "VGA card (default std; none with -nodefaults)", opt_vga },
+    { "monitor", "DEV", "human monitor: stdio, unix:PATH,server,nowait, none", opt_monitor },
     { "no-reboot", NULL, "exit instead of rebooting", opt_no_reboot },
     { "d", "ITEM,...", "log items (-d help lists them)", opt_d },
     { "D", "FILE", "write the log to FILE instead of stderr", opt_D },
