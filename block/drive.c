@@ -154,3 +154,30 @@ void drive_opts_free(DriveOpts *d)
     free(d->id);
     d->file = d->format = d->id = NULL;
 }
+
+int drive_parse_arg(const char *opt, const char *arg, DriveOpts *d, char *err, int errlen)
+{
+    if (!strcmp(opt, "drive"))
+        return drive_parse(arg, d, err, errlen);
+    memset(d, 0, sizeof(*d));
+    if (!strcmp(opt, "cdrom")) {
+        d->index = 2;
+        d->media = DRIVE_MEDIA_CDROM;
+        d->read_only = true;
+    } else if (strlen(opt) == 3 && !strncmp(opt, "hd", 2) && opt[2] >= 'a' && opt[2] <= 'd') {
+        d->index = opt[2] - 'a';
+    } else {
+        snprintf(err, errlen, "-%s: not a drive option", opt);
+        return -1;
+    }
+    if (!*arg && d->media != DRIVE_MEDIA_CDROM) {
+        snprintf(err, errlen, "-%s: needs a file name", opt);
+        return -1;
+    }
+    d->file = *arg ? strdup(arg) : NULL;
+    if (*arg && !d->file) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}

@@ -101,6 +101,9 @@ typedef struct DriveOpts {
 /* "file=X,format=raw,if=ide,media=cdrom,index=2,readonly=on,cache=none,
  * snapshot=on,id=d0".  Returns 0, or -1 with a message in err. */
 int drive_parse(const char *spec, DriveOpts *d, char *err, int errlen);
+/* The same for opt "drive" (arg as above) or "hda".."hdd"/"cdrom" (arg is
+ * the file, as -hda FILE says). */
+int drive_parse_arg(const char *opt, const char *arg, DriveOpts *d, char *err, int errlen);
 void drive_opts_free(DriveOpts *d);
 
 #endif
