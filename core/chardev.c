@@ -56,8 +56,10 @@ Chardev *chardev_new_spec(const char *spec, const char *id, char *err, int errle
         return chardev_open(CHARDEV_NULL, id, NULL, err, errlen);
     if (!strncmp(spec, "file:", 5) && spec[5])
         return chardev_open(CHARDEV_FILE, id, spec + 5, err, errlen);
+    if (!strncmp(spec, "unix:", 5))
+        return chardev_socket_new(spec, id, err, errlen);
     snprintf(err, errlen, "'%s': unsupported character device "
-             "(use stdio, null or file:PATH)", spec);
+             "(use stdio, null, file:PATH or unix:PATH,server,nowait)", spec);
     return NULL;
 }
 
@@ -192,6 +194,10 @@ int chardev_pollfds(Chardev *list, struct pollfd *fds, Chardev **who, int max)
 
 void chardev_read_input(Chardev *c)
 {
+    if (c->kind == CHARDEV_SOCKET) {
+        chardev_socket_read_input(c);
+        return;
+    }
     uint8_t buf[256];
     int room = c->can_read ? c->can_read(c->opaque) : 0;
     if (room <= 0 || c->fd_in < 0)
@@ -215,5 +221,7 @@ void chardev_free(Chardev *c)
     }
     if (c->kind == CHARDEV_FILE && c->fd_out >= 0)
         close(c->fd_out);
+    if (c->kind == CHARDEV_SOCKET)
+        chardev_socket_close(c);
     free(c);
 }

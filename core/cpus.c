@@ -94,6 +94,10 @@ int machine_run(Machine *m)
             machine_request_shutdown(m, 1);
             break;
         }
+        if (m->paused) {    /* `stop`: only the monitor and signals are served */
+            poll_events(m, sfd, MAX_SLEEP_NS);
+            continue;
+        }
         clock_run_timers(&m->clock);
         int64_t budget = ns_until_deadline(m, SLICE_NS);
         int r = m->accel->vcpu_run(m, cpu, budget > 0 ? budget : 1);

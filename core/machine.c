@@ -4,6 +4,7 @@
 
 #include "yl/accel.h"
 #include "yl/machine.h"
+#include "yl/monitor.h"
 
 void machine_init(Machine *m)
 {
@@ -103,6 +104,7 @@ void machine_destroy(Machine *m)
     }
     if (m->board_destroy)
         m->board_destroy(m);
+    monitor_free(m->monitor);   /* before the chardev it reads */
     while (m->chardevs) {
         Chardev *c = m->chardevs;
         m->chardevs = c->next;

@@ -8,6 +8,7 @@
 #include "core/options.h"
 #include "yl/accel.h"
 #include "yl/machine.h"
+#include "yl/monitor.h"
 
 static int print_help(const Options *o)
 {
@@ -48,6 +49,8 @@ static int machine_start(Machine *m, const Options *o, char *err, int errlen)
         return -1;
     }
     if (pc_init(m, err, errlen) < 0)
+        return -1;
+    if (monitor_open(m, m->opt.monitor, err, errlen) < 0)
         return -1;
     m->accel = &tcg_accel_ops;
     if (m->accel->init && m->accel->init(m, err, errlen) < 0)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "hw/display/vga_int.h"
+#include "yl/fw_cfg.h"
 #include "yl/machine.h"
 
 #define DEFAULT_VGA_ROM "/usr/share/seabios/vgabios-isavga.bin"
@@ -53,6 +54,16 @@ static int vga_rom_install(VGAState *s, Machine *m, char *err, int errlen)
     if (!s->rom_size || too_big) {
         snprintf(err, errlen, "isa-vga: VGA BIOS '%s' is empty, unreadable or over 128 KiB",
                  s->romfile);
+        return -1;
+    }
+    FWCfg *fw = fw_cfg_of(m);
+    if (!fw)
+        return 0;   /* a board without fw_cfg (or -kernel): no VGA BIOS */
+    const char *base = strrchr(s->romfile, '/');
+    char name[FW_CFG_NAME_LEN];
+    snprintf(name, sizeof(name), "vgaroms/%s", base ? base + 1 : s->romfile);
+    if (fw_cfg_add_file(fw, name, s->rom, s->rom_size) < 0) {
+        snprintf(err, errlen, "isa-vga: no room for %s in fw_cfg", name);
         return -1;
     }
     return 0;

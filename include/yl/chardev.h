@@ -6,7 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum ChardevKind { CHARDEV_NULL, CHARDEV_STDIO, CHARDEV_FILE } ChardevKind;
+typedef enum ChardevKind { CHARDEV_NULL, CHARDEV_STDIO, CHARDEV_FILE,
+                           CHARDEV_SOCKET } ChardevKind;
 
 typedef struct Chardev Chardev;
 struct Chardev {
@@ -19,9 +20,16 @@ struct Chardev {
     void *opaque;
     Chardev *next;
     void *tty_saved;        /* termios to restore when stdio was made raw */
+    /* CHARDEV_SOCKET (core/chardev-socket.c): the listening socket (fd_in
+     * while no client is connected) and its path, unlinked at free. */
+    int listen_fd;
+    char *sock_path;
+    /* Called when a client connects (sockets), so a monitor can greet it. */
+    void (*opened)(void *opaque);
 };
 
-/* "stdio", "null", "file:PATH" (the -serial/-debugcon syntax). */
+/* "stdio", "null", "file:PATH", "unix:PATH,server,nowait" (the
+ * -serial/-debugcon/-monitor syntax). */
 Chardev *chardev_new_spec(const char *spec, const char *id, char *err, int errlen);
 /* -chardev BACKEND,id=ID[,path=PATH] */
 Chardev *chardev_new_opts(const char *opts, char *err, int errlen);
@@ -29,6 +37,11 @@ void chardev_write(Chardev *c, const uint8_t *buf, size_t len);
 void chardev_set_handlers(Chardev *c, int (*can_read)(void *),
                           void (*read)(void *, const uint8_t *, int), void *opaque);
 void chardev_free(Chardev *c);
+
+/* The unix socket server back end (core/chardev-socket.c). */
+Chardev *chardev_socket_new(const char *spec, const char *id, char *err, int errlen);
+void chardev_socket_read_input(Chardev *c);
+void chardev_socket_close(Chardev *c);
 
 /* Parses "-chardev BACKEND,id=ID[,path=PATH]" without opening anything.
  * *path is malloc'ed (NULL when absent).  Returns 0, or -1 with err. */
