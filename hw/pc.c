@@ -304,6 +304,10 @@ int pc_init(Machine *m, char *err, int errlen)
     }
     if (pc_init_chipset(m, err, errlen) < 0)
         return -1;
+    /* After fw_cfg, which carries the VGA BIOS to the firmware. */
+    if ((m->opt.vga ? strcmp(m->opt.vga, "none") != 0 : !m->opt.nodefaults)
+        && !machine_create_device(m, "isa-vga", "", err, errlen))
+        return -1;
     if (pc_init_user_devices(m, err, errlen) < 0)
         return -1;
     return machine_reset(m, err, errlen);
