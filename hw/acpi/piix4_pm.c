@@ -13,6 +13,7 @@
 #define PM_PMBA         0x40
 #define PM_PMREGMISC    0x80
 #define PMIOSE          0x01
+#define PM_DEVACTB      0x58
 #define PM_IO_LEN       64
 #define PM_SCI_IRQ      9
 #define PM_TIMER_HZ     3579545ll
@@ -161,6 +162,10 @@ static void pm_reset(Device *dev)
     pci_device_reset(&p->pci);
     pci_set_long(c + PM_PMBA, 1);       /* I/O space indicator */
     c[PM_PMREGMISC] = 0;
+    /* There is no SMM: DEVACTB's APMC_EN comes up set, which firmware
+     * (SeaBIOS) takes as "SMM already initialised" and so never waits for
+     * an SMI handler to answer on the APM ports. */
+    c[PM_DEVACTB + 3] = 0x02;
     p->sts = p->en = p->cnt = 0;
     memset(p->regs, 0, sizeof(p->regs));
     pm_map_io(p);
