@@ -171,8 +171,8 @@ static void i8042_command(I8042 *c, uint8_t cmd)
     case 0xa7: c->ram[0] |= CB_AUX_DIS; break;
     case 0xa8: c->ram[0] &= ~CB_AUX_DIS; break;
     case 0xa9: i8042_reply(c, 0x00, SRC_KBD); break;    /* aux lines OK */
-    case 0xaa:
-        c->ram[0] |= CB_SYS;
+    case 0xaa:      /* self test: passes, and leaves both interfaces inhibited */
+        c->ram[0] |= CB_SYS | CB_KBD_DIS | CB_AUX_DIS;
         i8042_reply(c, 0x55, SRC_KBD);
         break;
     case 0xab: i8042_reply(c, 0x00, SRC_KBD); break;    /* kbd lines OK */

@@ -67,6 +67,7 @@ START_TEST(test_self_test_and_interface_tests)
     ck_assert_uint_eq(status(f) & 0x05, 0x00);  /* empty, SYS clear at power on */
     ck_assert_uint_eq(query(f, 0xaa), 0x55);
     ck_assert_uint_eq(status(f) & 0x05, 0x04);  /* SYS set, buffer empty */
+    ck_assert_uint_eq(query(f, 0x20) & 0x34, 0x34);  /* and both interfaces off */
     ck_assert_uint_eq(query(f, 0xab), 0x00);
     ck_assert_uint_eq(query(f, 0xa9), 0x00);
     ck_assert_uint_eq(status(f) & 0x08, 0x08);  /* last write was a command */
