@@ -60,6 +60,7 @@ CHECK_TARGETS := check-unit
 -include tests/guest/rules.mk
 -include tests/diff/rules.mk
 -include tests/sst/rules.mk
+-include tests/boot/rules.mk
 
 check: $(YINGLONG)
 	@$(MAKE) --no-print-directory -k $(CHECK_TARGETS) BUILD=$(BUILD) \
