@@ -1,6 +1,6 @@
 /* diff: runs generated cases natively and in Yinglong and compares.
  *
- *   diff [-n CASES] [-s SEED] [-t SECONDS] [-v]
+ *   diff [-n CASES] [-s SEED] [-t SECONDS] [-v] [-H]
  *
  * -s 0 takes a seed from the clock (make fuzz); -t runs for that long
  * instead of a number of cases.  A failing case is shrunk to the first
@@ -33,6 +33,9 @@ typedef struct Diff {
     int ngroups;
     int shown;
     bool verbose;
+    bool histogram;         /* -H: count generated mnemonics (coverage) */
+    Group hist[GROUPS_MAX];
+    int nhist;
     DiffCase c, prefix;     /* large: kept off the stack */
     DiffResult h, y, ph, py;
 } Diff;
@@ -178,17 +181,17 @@ static void show_case(Diff *d, const DiffCase *c, int bad, const DiffResult *h,
     print_state("Yinglong", &y->st);
 }
 
-static void count_group(Diff *d, const char *name, uint64_t index)
+static void count_in(Group *groups, int *ngroups, const char *name, uint64_t index)
 {
-    for (int i = 0; i < d->ngroups; i++) {
-        if (!strcmp(d->groups[i].name, name)) {
-            d->groups[i].count++;
+    for (int i = 0; i < *ngroups; i++) {
+        if (!strcmp(groups[i].name, name)) {
+            groups[i].count++;
             return;
         }
     }
-    if (d->ngroups == GROUPS_MAX)
+    if (*ngroups == GROUPS_MAX)
         return;
-    Group *g = &d->groups[d->ngroups++];
+    Group *g = &groups[(*ngroups)++];
     snprintf(g->name, sizeof(g->name), "%s", name);
     g->count = 1;
     g->example = index;
@@ -210,9 +213,20 @@ static void report_failure(Diff *d, const DiffCase *c)
     int off = c->insn_off[bad];
     disasm_one(d, c->code + off, c->insn_off[bad + 1] - off, text, sizeof(text),
                mnem, sizeof(mnem));
-    count_group(d, mnem, c->index);
+    count_in(d->groups, &d->ngroups, mnem, c->index);
     if (d->shown++ < SHOW_MAX || d->verbose)
         show_case(d, c, bad, h, y, why);
+}
+
+static void count_mnemonics(Diff *d, const DiffCase *c)
+{
+    for (int k = 0; k < c->ninsns; k++) {
+        char text[128], mnem[32];
+        int off = c->insn_off[k];
+        disasm_one(d, c->code + off, c->insn_off[k + 1] - off, text, sizeof(text),
+                   mnem, sizeof(mnem));
+        count_in(d->hist, &d->nhist, mnem, c->index);
+    }
 }
 
 static int group_cmp(const void *a, const void *b)
@@ -228,12 +242,13 @@ int main(int argc, char **argv)
     double seconds = 0;
     d->seed = 1;
     int opt;
-    while ((opt = getopt(argc, argv, "n:s:t:v")) != -1) {
+    while ((opt = getopt(argc, argv, "n:s:t:vH")) != -1) {
         switch (opt) {
         case 'n': ncases = strtoull(optarg, NULL, 0); break;
         case 's': d->seed = strtoull(optarg, NULL, 0); break;
         case 't': seconds = atof(optarg); break;
         case 'v': d->verbose = true; break;
+        case 'H': d->histogram = true; break;
         default:
             fprintf(stderr, "usage: %s [-n cases] [-s seed (0: from the clock)] "
                             "[-t seconds] [-v]\n", argv[0]);
@@ -264,12 +279,22 @@ int main(int argc, char **argv)
         char why[256];
         c->index = i;
         diff_gen_case(&rng, c);
+        if (d->histogram)
+            count_mnemonics(d, c);
         diff_native_run(c, &d->h);
         diff_guest_run(d->guest, c, &d->y);
         if (!compare(c, c->ninsns, &d->h, &d->y, why, sizeof(why))) {
             failed++;
             report_failure(d, c);
         }
+    }
+    if (d->histogram) {
+        qsort(d->hist, d->nhist, sizeof(Group), group_cmp);
+        printf("generated instructions by mnemonic:\n");
+        for (int g = 0; g < d->nhist; g++)
+            printf("  %-12s %8" PRIu64 "%s", d->hist[g].name, d->hist[g].count,
+                   g % 4 == 3 ? "\n" : "");
+        printf("\n");
     }
     if (failed) {
         qsort(d->groups, d->ngroups, sizeof(Group), group_cmp);

@@ -17,7 +17,12 @@ check-diff: $(DIFF_BIN)
 fuzz-diff: $(DIFF_BIN)
 	$(DIFF_BIN) -s 0 -t $(FUZZ_SECONDS)
 
-fuzz: fuzz-diff
+# The decoder/executor fuzzer (tests/unit/test-decoder-fuzz.c) with a new
+# seed, for FUZZ_SECONDS per CPU mode.
+fuzz-decoder: $(BUILD)/tests/unit/test-decoder-fuzz
+	YL_FUZZ_SEED=0 YL_FUZZ_SECONDS=$(FUZZ_SECONDS) CK_VERBOSITY=normal $<
+
+fuzz: fuzz-diff fuzz-decoder
 CHECK_TARGETS += check-diff
-.PHONY: check-diff fuzz-diff
+.PHONY: check-diff fuzz-diff fuzz-decoder
 -include $(DIFF_OBJS:.o=.d)
