@@ -194,6 +194,13 @@ int monitor_open(Machine *m, const char *spec, char *err, int errlen)
             return -1;
         }
     } else {
+        for (Chardev *o = m->chardevs; o && !strcmp(spec, "stdio"); o = o->next) {
+            if (o->kind == CHARDEV_STDIO) {
+                snprintf(err, errlen, "-monitor stdio: stdio is already used by '%s' "
+                         "(use -serial none or -nodefaults)", o->id);
+                return -1;
+            }
+        }
         c = chardev_new_spec(spec, "monitor0", msg, sizeof(msg));
         if (!c || machine_add_chardev(m, c, msg, sizeof(msg)) < 0) {
             chardev_free(c);
