@@ -2,7 +2,8 @@
  * attributes from planes 0/1, the font from plane 2 (8 or 9 dots wide, as
  * many lines as the CRTC max scan line says), colours through the
  * attribute palette and the DAC, blinking and the cursor.  Of the graphics
- * modes only 256-colour chain-4 (mode 13h) is drawn for now. */
+ * modes, 256-colour chain-4 (mode 13h) and 16-colour planar ones (0Dh-12h)
+ * are drawn; the CGA-compatible ones are not yet. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -249,6 +250,38 @@ static void draw_256(VGAState *s)
     display_surface_dirty(d, 0, 0, w, h);
 }
 
+/* 16 colours, planar: bit 7-n of each plane's byte is pixel n's bit p;
+ * the four bits go through the attribute palette.  Sequencer clocking bit 3
+ * halves the dot clock (320-wide modes). */
+static void draw_planar16(VGAState *s)
+{
+    int dots = (s->crtc[CR_HDISP_END] + 1) * 8;
+    int w = (s->seq[SR_CLOCK] & 0x08) ? dots / 2 : dots;
+    int h = vdisp_lines(s) / ((s->crtc[CR_MAX_SCAN] & 0x1f) + 1);
+    if (s->crtc[CR_MAX_SCAN] & 0x80)
+        h /= 2;
+    if (h <= 0 || !ensure_surface(s, w, h))
+        return;
+    DisplaySurface *d = s->con.surface;
+    uint32_t start = crtc_start(s), line = s->crtc[CR_OFFSET] * 2;
+    uint32_t shift = crtc_shift(s), pal[16];
+    for (int i = 0; i < 16; i++)
+        pal[i] = vga_palette_rgb(s, i);
+    int stride = display_surface_stride(d) / 4;
+    for (int y = 0; y < h; y++) {
+        uint32_t *px = display_surface_data(d) + (size_t)y * stride;
+        for (int x = 0; x < w; x++) {
+            uint32_t off = ((start + y * line + x / 8) << shift) & (VGA_PLANE_SIZE - 1);
+            const uint8_t *b = &s->vram[off * 4];
+            int bit = 7 - (x & 7);
+            uint8_t c = ((b[0] >> bit) & 1) | ((b[1] >> bit) & 1) << 1
+                | ((b[2] >> bit) & 1) << 2 | ((b[3] >> bit) & 1) << 3;
+            px[x] = pal[c];
+        }
+    }
+    display_surface_dirty(d, 0, 0, w, h);
+}
+
 void vga_gfx_draw(VGAState *s)
 {
     if (display_blanked(s)) {
@@ -265,8 +298,10 @@ void vga_gfx_draw(VGAState *s)
     }
     if ((s->ar[AR_MODE] & AR10_8BIT) && (s->seq[SR_MEM_MODE] & SR04_CHAIN4)) {
         draw_256(s);
+    } else if (!(s->gc[GR_MODE] & (GR05_SHIFT256 | 0x20))) {
+        draw_planar16(s);
     } else if (ensure_surface(s, BLANK_W, BLANK_H)) {
-        fill_black(s);  /* planar 16-colour modes come with the graphics issue */
+        fill_black(s);  /* CGA-compatible modes come with the graphics issue */
     }
     s->full_redraw = false;
 }

@@ -480,6 +480,39 @@ START_TEST(test_mode13h_render)
 }
 END_TEST
 
+START_TEST(test_mode12h_render)
+{
+    Machine *m = setup();
+    out(m, 0x3c2, 0xe3);
+    seq(m, 1, 0x01);
+    crtc(m, 0x01, 79);
+    crtc(m, 0x07, 0x02);
+    crtc(m, 0x09, 0x40);
+    crtc(m, 0x12, 0xdf);
+    crtc(m, 0x13, 40);
+    crtc(m, 0x14, 0x00);
+    crtc(m, 0x17, 0xe3);                            /* byte mode */
+    for (int i = 0; i < 16; i++)
+        ar(m, i, i);
+    ar(m, 0x10, 0x01);
+    ar(m, 0x12, 0x0f);
+    in(m, 0x3da);
+    out(m, 0x3c0, 0x20);
+    out(m, 0x3c8, 5);
+    out(m, 0x3c9, 63); out(m, 0x3c9, 0); out(m, 0x3c9, 63);
+    planar(m);
+    seq(m, 2, 0x05);                                /* colour 5 = planes 0 and 2 */
+    mwr(m, 0xa0000 + 2 * 80 + 1, 0x40);             /* pixel (9, 2) */
+    DisplaySurface *s = display_console_update(m->console);
+    ck_assert_int_eq(s->width, 640);
+    ck_assert_int_eq(s->height, 480);
+    ck_assert_uint_eq(pixel(s, 9, 2), 0xff00ff);
+    ck_assert_uint_eq(pixel(s, 8, 2), 0);
+    ck_assert_uint_eq(pixel(s, 10, 2), 0);
+    teardown(m);
+}
+END_TEST
+
 static Suite *vga_suite(void)
 {
     Suite *s = suite_create("vga");
@@ -498,6 +531,7 @@ static Suite *vga_suite(void)
     tcase_add_test(tc, test_text_line_graphics_and_font_maps);
     tcase_add_test(tc, test_text_blink_and_blank);
     tcase_add_test(tc, test_mode13h_render);
+    tcase_add_test(tc, test_mode12h_render);
     suite_add_tcase(s, tc);
     return s;
 }
