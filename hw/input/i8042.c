@@ -238,6 +238,7 @@ static uint32_t i8042_data_read(void *opaque, uint16_t off, unsigned size)
     I8042 *c = opaque;
     uint8_t b = c->out;
     c->obf = false;
+    i8042_irqs(c);      /* the line drops, so a refill is a new edge */
     i8042_update(c);
     return b;
 }

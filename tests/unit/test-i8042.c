@@ -145,8 +145,10 @@ START_TEST(test_key_translated_on_irq1)
     input_key(&f->m, Q_KEY_A, false);            /* F0 1C -> 9E */
     ck_assert_uint_eq(data(f), 0x9e);
     input_key(&f->m, Q_KEY_DELETE, false);       /* E0 F0 71 -> E0 D3 */
+    e = f->edges[1];
     ck_assert_uint_eq(data(f), 0xe0);
     ck_assert_int_eq(f->level[1], 1);            /* the next byte moved in */
+    ck_assert_int_eq(f->edges[1], e + 1);        /* as a new edge for the PIC */
     ck_assert_uint_eq(data(f), 0xd3);
     ck_assert_uint_eq(status(f) & 1, 0);
     ck_assert_int_eq(f->level[1], 0);
