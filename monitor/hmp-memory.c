@@ -230,7 +230,7 @@ int hmp_x(Monitor *mon, const char *name, const char *args)
         return -1;
     }
     size_t len = f.format == 'i' ? (size_t)f.count * 15 : (size_t)f.count * f.size;
-    if (len > DUMP_MAX_BYTES) {
+    if (f.count > DUMP_MAX_BYTES || len > DUMP_MAX_BYTES) {
         monitor_printf(mon, "%s: at most %d bytes at a time\n", name, DUMP_MAX_BYTES);
         return -1;
     }

@@ -124,6 +124,8 @@ START_TEST(test_bad_input_keeps_serving)
     ck_assert_ptr_nonnull(strstr(cmd(f, "xp/4q 0", -1), "usage"));
     ck_assert_ptr_nonnull(strstr(cmd(f, "xp/4bx nothex", -1), "usage"));
     ck_assert_ptr_nonnull(strstr(cmd(f, "xp/0bx 0", -1), "usage"));
+    ck_assert_ptr_nonnull(strstr(cmd(f, "xp/2305843009213693952g 0", -1), "at most"));
+    ck_assert_ptr_nonnull(strstr(cmd(f, "xp/99999999999999999999i 0", -1), "at most"));
     ck_assert_ptr_nonnull(strstr(cmd(f, "x/4bx 0x1000", -1), "Cannot access memory"));
     ck_assert_ptr_nonnull(strstr(cmd(f, "info registers", -1), "no CPU"));
     ck_assert_ptr_nonnull(strstr(cmd(f, "info pci", -1), "no PCI bus"));
