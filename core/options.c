@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/options.h"
+#include "yl/block.h"
 #include "yl/chardev.h"
 #include "yl/device.h"
 #include "yl/log.h"
@@ -241,6 +242,88 @@ static int opt_device(Options *o, const char *arg, char *err, int errlen)
     return 0;
 }
 
+/* -drive and its short forms: checked here, opened by the board. */
+static int add_drive(Options *o, const char *opt, const char *arg, char *err, int errlen)
+{
+    DriveOpts d;
+    char msg[256];
+    if (o->machine.ndrive == MACHINE_MAX_DRIVES) {
+        snprintf(err, errlen, "-%s %s: too many drives", opt, arg);
+        return -1;
+    }
+    if (drive_parse_arg(opt, arg, &d, msg, sizeof(msg)) < 0) {
+        snprintf(err, errlen, "-%s %s: %s", opt, arg, msg);
+        return -1;
+    }
+    drive_opts_free(&d);
+    o->machine.drive[o->machine.ndrive].opt = opt;
+    o->machine.drive[o->machine.ndrive++].arg = arg;
+    return 0;
+}
+
+#define DRIVE_OPT(fname, name) \
+    static int fname(Options *o, const char *arg, char *err, int errlen) \
+    { return add_drive(o, name, arg, err, errlen); }
+DRIVE_OPT(opt_drive, "drive")
+DRIVE_OPT(opt_hda, "hda")
+DRIVE_OPT(opt_hdb, "hdb")
+DRIVE_OPT(opt_hdc, "hdc")
+DRIVE_OPT(opt_hdd, "hdd")
+DRIVE_OPT(opt_cdrom, "cdrom")
+
+static int opt_snapshot(Options *o, const char *arg, char *err, int errlen)
+{
+    o->machine.snapshot = true;
+    return 0;
+}
+
+/* "order=cd[,once=d][,menu=on|off][,splash-time=N...]" or the legacy "cd":
+ * the devices in boot order (a floppy, c disk, d CD-ROM, n network). */
+int options_parse_boot(const char *arg, char *order, size_t n, bool *menu,
+                       char *err, int errlen)
+{
+    const char *p = arg;
+    *order = 0;
+    *menu = false;
+    while (*p) {
+        size_t len = strcspn(p, ",");
+        const char *val = NULL;
+        if (item_is(p, 6, "order=") || item_is(p, 5, "once="))
+            val = p + (p[1] == 'r' ? 6 : 5);
+        else if (!memchr(p, '=', len) && p == arg)
+            val = p;
+        if (val) {
+            size_t vlen = len - (val - p);
+            if (!vlen || vlen >= n || strspn(val, "acdn") < vlen) {
+                snprintf(err, errlen, "-boot %s: bad boot order '%.*s' (use a, c, d, n)",
+                         arg, (int)vlen, val);
+                return -1;
+            }
+            snprintf(order, n, "%.*s", (int)vlen, val);
+        } else if (item_is(p, len, "menu=on")) {
+            *menu = true;
+        } else if (!item_is(p, len, "menu=off") && strncmp(p, "splash", 6)
+                   && strncmp(p, "reboot-timeout=", 15) && strncmp(p, "strict=", 7)) {
+            snprintf(err, errlen, "-boot %s: unsupported item '%.*s'", arg, (int)len, p);
+            return -1;
+        }
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return 0;
+}
+
+static int opt_boot(Options *o, const char *arg, char *err, int errlen)
+{
+    char order[16];
+    bool menu;
+    if (options_parse_boot(arg, order, sizeof(order), &menu, err, errlen) < 0)
+        return -1;
+    o->machine.boot = arg;
+    return 0;
+}
+
 static int opt_smp(Options *o, const char *arg, char *err, int errlen)
 {
     const char *p = arg;
@@ -345,6 +428,16 @@ static const OptDesc opt_table[] = {
       opt_rtc },
     { "vga", "std|none", "VGA card (default std; none with -nodefaults)", opt_vga },
     { "monitor", "DEV", "human monitor: stdio, unix:PATH,server,nowait, none", opt_monitor },
+    { "drive", "file=FILE[,if=ide|none][,media=disk|cdrom][,index=N][,readonly=on]"
+      "[,cache=MODE][,format=raw][,id=ID]", "add a drive", opt_drive },
+    { "hda", "FILE", "primary master disk image", opt_hda },
+    { "hdb", "FILE", "primary slave disk image", opt_hdb },
+    { "hdc", "FILE", "secondary master disk image", opt_hdc },
+    { "hdd", "FILE", "secondary slave disk image", opt_hdd },
+    { "cdrom", "FILE", "CD-ROM image (secondary master)", opt_cdrom },
+    { "boot", "order=cd[,menu=on|off]", "boot order: c disk, d CD-ROM, a floppy, n net",
+      opt_boot },
+    { "snapshot", NULL, "write to temporary files instead of disk images", opt_snapshot },
     { "no-reboot", NULL, "exit instead of rebooting", opt_no_reboot },
     { "d", "ITEM,...", "log items (-d help lists them)", opt_d },
     { "D", "FILE", "write the log to FILE instead of stderr", opt_D },
@@ -399,9 +492,9 @@ int options_parse(Options *o, int argc, char **argv, char *err, int errlen)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (a[0] != '-' || !a[1]) {
-            snprintf(err, errlen, "%s: unexpected argument (disk images are not "
-                     "supported yet)", a);
-            return -1;
+            if (add_drive(o, "hda", a, err, errlen) < 0)    /* a bare image is -hda */
+                return -1;
+            continue;
         }
         const char *name = a + 1 + (a[1] == '-');   /* --opt works too */
         const OptDesc *d = opt_find(name);

@@ -2,6 +2,8 @@
 #ifndef YL_CORE_OPTIONS_H
 #define YL_CORE_OPTIONS_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -32,5 +34,8 @@ int options_parse(Options *o, int argc, char **argv, char *err, int errlen);
 /* -m: "N" (MiB), "N[KMGT]", "size=N[KMGT]". */
 int options_parse_size(const char *s, uint64_t *bytes, char *err, int errlen);
 void options_usage(FILE *f);
+/* -boot: the boot devices in order ("cd") and the menu switch. */
+int options_parse_boot(const char *arg, char *order, size_t n, bool *menu,
+                       char *err, int errlen);
 
 #endif

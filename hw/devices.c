@@ -8,6 +8,7 @@ extern const DeviceClass i8259_class, i8254_class, isa_serial_class,
 extern const DeviceClass i8042_class;
 extern const DeviceClass i440fx_class, piix3_class, piix4_pm_class, fw_cfg_class,
     mc146818rtc_class;
+extern const DeviceClass piix3_ide_class, ide_hd_class, ide_cd_class;
 
 static const DeviceClass *const device_classes[] = {
     &isa_serial_class,
@@ -22,6 +23,9 @@ static const DeviceClass *const device_classes[] = {
     &fw_cfg_class,
     &mc146818rtc_class,
     &isa_vga_class,
+    &piix3_ide_class,
+    &ide_hd_class,
+    &ide_cd_class,
 };
 
 #define NCLASSES (sizeof(device_classes) / sizeof(device_classes[0]))

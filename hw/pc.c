@@ -302,7 +302,8 @@ int pc_init(Machine *m, char *err, int errlen)
         snprintf(err, errlen, "port 0x92 already in use");
         return -1;
     }
-    if (pc_init_chipset(m, err, errlen) < 0)
+    if (pc_init_chipset(m, err, errlen) < 0 || pc_ide_init(m, err, errlen) < 0
+        || pc_boot_init(m, err, errlen) < 0)
         return -1;
     /* After fw_cfg, which carries the VGA BIOS to the firmware. */
     if ((m->opt.vga ? strcmp(m->opt.vga, "none") != 0 : !m->opt.nodefaults)

@@ -22,4 +22,11 @@ int multiboot_load(Machine *m, X86CPU *cpu, char *err, int errlen);
  * 0x10-0x2d checksum right.  Returns -1 if there is no RTC. */
 int rtc_cmos_set(Machine *m, uint8_t addr, uint8_t val);
 
+/* hw/ide/drives.c: the PIIX3 IDE function with the -drive/-hdX/-cdrom
+ * drives (after the PCI bus exists). */
+int pc_ide_init(Machine *m, char *err, int errlen);
+/* hw/bootorder.c: -boot order and menu into CMOS and fw_cfg (after the
+ * RTC and fw_cfg exist). */
+int pc_boot_init(Machine *m, char *err, int errlen);
+
 #endif

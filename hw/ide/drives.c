@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hw/ide/ide.h"
+#include "hw/pc.h"
 #include "yl/machine.h"
 
 #define IDE_MAX_INDEX 4

@@ -157,8 +157,4 @@ struct Device;
 extern const struct DeviceClass piix3_ide_class;
 IDEChannel *piix_ide_channel(struct Device *dev, int bus);
 
-/* drives.c: builds the controller and its drives from -drive/-hda...
- * (called by the board after the PCI bus exists). */
-int pc_ide_init(struct Machine *m, char *err, int errlen);
-
 #endif
