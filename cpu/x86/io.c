@@ -80,9 +80,15 @@ static void string_io(X86CPU *cpu, const Insn *d, bool out)
     uint16_t port = (uint16_t)cpu->regs[R_EDX];
     int32_t step = (cpu->eflags & DF_MASK) ? -size : size;
     x86_check_io(cpu, port, size);
-    for (;;) {
+    for (int n = 0;; n++) {
         if (d->rep && ((uint32_t)cpu->regs[R_ECX] & amask) == 0)
             break;
+        /* A long REP yields to the loop (timers, interrupts) and resumes:
+         * the registers already describe the iterations done. */
+        if (n == REP_BURST) {
+            cpu->next_rip = cpu->rip;
+            break;
+        }
         if (out) {
             uint32_t v = mem_ld(cpu, d->seg, (uint32_t)cpu->regs[R_ESI] & amask, size);
             ioport_write(cpu->io, port, v, size);

@@ -296,6 +296,10 @@ static inline bool cs_32(const X86CPU *cpu) { return cpu->seg[R_CS].flags & DESC
 static inline bool ss_32(const X86CPU *cpu) { return cpu->seg[R_SS].flags & DESC_B_MASK; }
 static inline uint32_t sp_mask(const X86CPU *cpu) { return ss_32(cpu) ? 0xffffffffu : 0xffffu; }
 
+/* Iterations a REP string instruction runs before it lets the exec loop
+ * serve timers and interrupts (it then restarts with the remaining count). */
+#define REP_BURST 4096
+
 /* ---- stack (stack.c) ------------------------------------------------- */
 
 /* Push/pop of size 2 or 4 with the SS stack-size attribute. push writes

@@ -39,7 +39,7 @@ static Fuzz fuzz_params(void)
 {
     Fuzz f = {
         .seed = env_u64("YL_FUZZ_SEED", 12345),
-        .cases = env_u64("YL_FUZZ_CASES", 300),
+        .cases = env_u64("YL_FUZZ_CASES", 3000),
         .seconds = (double)env_u64("YL_FUZZ_SECONDS", 0),
     };
     if (f.seed == 0)
@@ -92,9 +92,11 @@ static int run_case(Harness *h, Rng *r, bool prot)
     for (int i = 0; i < CODE_BYTES; i++)
         code[i] = fuzz_byte(r);
     memset(code + CODE_BYTES, 0xf4, 16);
-    /* The code page may hold blocks from the last case: tell the TB layer. */
+    /* The last case's code may have written anywhere (handlers, tables)
+     * and blocks of it may be cached; the harness rewrote RAM behind the
+     * TLB, so every block must go. */
     if (h->m->as.code_write)
-        h->m->as.code_write(h->m->as.code_write_opaque, CODE, CODE_BYTES + 16);
+        h->m->as.code_write(h->m->as.code_write_opaque, 0, RAM);
     for (int i = 0; i < 8; i++)
         cpu->regs[i] = rng_below(r, 4) ? (uint32_t)rng_next(r) : rng_below(r, RAM);
     cpu->regs[R_ESP] = STACK;
