@@ -1,7 +1,8 @@
 # Debian packages Yinglong needs to build and to run `make check`.
 # Sourced by ./setup and .ci/run; one list, so the two cannot drift.
 YL_DEBIAN_PACKAGES="gcc make pkg-config nasm libc6-dev linux-libc-dev
-  libsdl2-dev libpixman-1-dev zlib1g-dev libcapstone-dev check seabios"
+  libsdl2-dev libpixman-1-dev zlib1g-dev libcapstone-dev check seabios
+  xorriso"
 
 yl_missing_packages() {
     local p missing=""
