@@ -492,9 +492,9 @@ int options_parse(Options *o, int argc, char **argv, char *err, int errlen)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (a[0] != '-' || !a[1]) {
-            if (add_drive(o, "hda", a, err, errlen) < 0)    /* a bare image is -hda */
-                return -1;
-            continue;
+            snprintf(err, errlen, "%s: unexpected argument (for a disk image use "
+                     "-hda FILE or -drive file=FILE)", a);
+            return -1;
         }
         const char *name = a + 1 + (a[1] == '-');   /* --opt works too */
         const OptDesc *d = opt_find(name);
