@@ -93,6 +93,26 @@ start:
         jne .next
         mov si, msg_ext
         call print
+
+        ; AH=43h: write this boot sector to LBA 3, read it back to 0x8000
+        mov word [dap.buf], 0x7c00
+        mov dword [dap.lba], 3
+        mov word [dap.count], 1
+        mov ax, 0x4300
+        mov dl, [drive]
+        mov si, dap
+        int 0x13
+        jc fail_write
+        mov word [dap.buf], 0x8000
+        call ext_read
+        jc fail_write
+        mov si, 0x7c00
+        mov di, 0x8000
+        mov cx, (dap - start) / 2           ; the code; dap changed since
+        repe cmpsw
+        jne fail_write
+        mov si, msg_write
+        call print
 %endif
         mov si, msg_ok
         call print
@@ -106,6 +126,9 @@ fail_load:
 %else
 fail_chs:
         mov si, msg_fail_chs
+        jmp fail
+fail_write:
+        mov si, msg_fail_write
         jmp fail
 %endif
 fail_ext:
@@ -174,21 +197,23 @@ print:
 align 4
 dap:    db 16, 0
 .count: dw 0
-        dw 0x8000, 0                        ; buffer 0000:8000
+.buf:   dw 0x8000, 0                        ; buffer 0000:8000
 .lba:   dd 0, 0
 drive:  db 0
 
 %ifdef CDROM
 msg_hello:      db "bootsect: CD boot", 13, 10, 0
-msg_loaded:     db "bootsect: boot image loaded", 13, 10, 0
-msg_fail_load:  db "bootsect: FAIL boot image", 13, 10, 0
+msg_loaded:     db "bootsect: image loaded", 13, 10, 0
+msg_fail_load:  db "FAIL boot image", 13, 10, 0
 %else
 msg_hello:      db "bootsect: disk boot", 13, 10, 0
 msg_chs:        db "bootsect: CHS read ok", 13, 10, 0
-msg_fail_chs:   db "bootsect: FAIL CHS read", 13, 10, 0
+msg_fail_chs:   db "FAIL CHS read", 13, 10, 0
+msg_write:      db "bootsect: write ok", 13, 10, 0
+msg_fail_write: db "FAIL write", 13, 10, 0
 %endif
-msg_ext:        db "bootsect: extended read ok", 13, 10, 0
-msg_fail_ext:   db "bootsect: FAIL extended read", 13, 10, 0
+msg_ext:        db "bootsect: ext read ok", 13, 10, 0
+msg_fail_ext:   db "FAIL extended read", 13, 10, 0
 msg_ok:         db "bootsect: all reads ok", 13, 10, 0
 
         times 510 - ($ - $$) db 0

@@ -54,8 +54,21 @@ truncate -s 8M "$dir/disk.img"
 dd if="$dir/disk.bin" of="$dir/disk.img" conv=notrunc status=none
 pattern "$dir/disk.img" 1 2
 pattern "$dir/disk.img" 5000 4
-run disk-boot -drive file="$dir/disk.img",format=raw,if=ide,index=0 || st=1
-run disk-boot-hda-snapshot -hda "$dir/disk.img" -snapshot -boot c || st=1
+# lba3_written IMAGE: sector 3 starts with the boot code (the guest's write)
+lba3_written() {
+    cmp -s -n 256 <(dd if="$1" bs=512 skip=3 count=1 status=none) \
+        <(dd if="$1" bs=512 count=1 status=none)
+}
+if run disk-boot-hda-snapshot -hda "$dir/disk.img" -snapshot -boot c; then
+    lba3_written "$dir/disk.img" && { echo "FAIL: disk-snapshot (the image was written)"; st=1; }
+else
+    st=1
+fi
+if run disk-boot -drive file="$dir/disk.img",format=raw,if=ide,index=0,cache=writethrough; then
+    lba3_written "$dir/disk.img" || { echo "FAIL: disk-write (not in the image)"; st=1; }
+else
+    st=1
+fi
 
 if command -v xorriso >/dev/null; then
     mkdir -p "$dir/iso"
