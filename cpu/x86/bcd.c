@@ -63,10 +63,11 @@ static void aaa_aas(X86CPU *cpu, bool sub)
     uint16_t ax = reg_get(cpu, R_EAX, 2);
     bool adj = (ax & 0xf) > 9 || (f & CC_A);
     if (adj) {
+        /* The +-6 carries into AH (AX arithmetic), as on 286 and later. */
         if (sub)
-            ax = (uint16_t)(((ax - 0x100) & 0xff00) | ((ax - 6) & 0xff));
+            ax = (uint16_t)(ax - 6 - 0x100);
         else
-            ax = (uint16_t)(((ax + 0x100) & 0xff00) | ((ax + 6) & 0xff));
+            ax = (uint16_t)(ax + 0x106);
     }
     ax &= 0xff0f;
     reg_set(cpu, R_EAX, 2, ax);
