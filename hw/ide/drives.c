@@ -117,6 +117,8 @@ int pc_ide_init(Machine *m, char *err, int errlen)
 }
 
 /* -device ide-hd,drive=ID[,bus=N,unit=N] and ide-cd */
+extern const DeviceClass ide_hd_class, ide_cd_class;
+
 typedef struct IDEDriveDev {
     Device dev;
     char *drive;
@@ -169,6 +171,14 @@ static int ide_drive_realize(Device *dev, Machine *m, char *err, int errlen, Dri
     if (!s->drive && media == DRIVE_MEDIA_DISK) {
         snprintf(err, errlen, "ide-hd: needs drive=ID");
         return -1;
+    }
+    for (Device *o = m->devices; s->drive && o; o = o->next) {
+        const IDEDriveDev *od = (const IDEDriveDev *)o;
+        if ((o->cls == &ide_hd_class || o->cls == &ide_cd_class) && od->drive
+            && !strcmp(od->drive, s->drive)) {
+            snprintf(err, errlen, "%s: drive '%s' is already in use", dev->cls->name, s->drive);
+            return -1;
+        }
     }
     if (s->drive && find_drive_opts(m, s->drive, &d, msg, sizeof(msg)) < 0) {
         snprintf(err, errlen, "%s: %s", dev->cls->name, msg);
