@@ -9,6 +9,7 @@ extern const DeviceClass i8042_class;
 extern const DeviceClass i440fx_class, piix3_class, piix4_pm_class, fw_cfg_class,
     mc146818rtc_class;
 extern const DeviceClass piix3_ide_class, ide_hd_class, ide_cd_class;
+extern const DeviceClass apic_class, ioapic_class, hpet_class;
 
 static const DeviceClass *const device_classes[] = {
     &isa_serial_class,
@@ -26,6 +27,9 @@ static const DeviceClass *const device_classes[] = {
     &piix3_ide_class,
     &ide_hd_class,
     &ide_cd_class,
+    &apic_class,
+    &ioapic_class,
+    &hpet_class,
 };
 
 #define NCLASSES (sizeof(device_classes) / sizeof(device_classes[0]))

@@ -8,7 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hw/acpi/acpi_build.h"
+#include "hw/linux_boot.h"
 #include "hw/pc.h"
+#include "yl/apic.h"
 #include "yl/pci.h"
 #include "yl/machine.h"
 
@@ -23,6 +26,7 @@ typedef struct PCBoard {
     size_t bios_size;
     uint8_t port92;
     IRQLine cpu_intr;
+    IRQLine pic_irq[16];    /* the 8259's own ISA inputs, behind the fan-out */
 } PCBoard;
 
 static const uint16_t com_iobase[MACHINE_MAX_SERIAL] = { 0x3f8, 0x2f8, 0x3e8, 0x2e8 };
@@ -112,9 +116,49 @@ static int pc_init_bios(Machine *m, PCBoard *b, char *err, int errlen)
     return 0;
 }
 
+/* The 8259's INTR reaches every CPU's LINT0 (or INTR without an APIC). */
 static void pc_cpu_intr(void *opaque, int n, int level)
 {
-    x86_cpu_set_irq(opaque, level);
+    Machine *m = opaque;
+    for (int i = 0; i < m->ncpus; i++) {
+        if (m->lapic[i])
+            apic_set_lint(m->lapic[i], 0, level);
+        else if (i == 0)
+            x86_cpu_set_irq(m->cpus[i], level);
+    }
+}
+
+/* An ISA IRQ goes to the 8259 and to the I/O APIC alike: IRQ0 (the PIT)
+ * is GSI 2, the cascade IRQ2 has no I/O APIC pin, the others are 1:1. */
+static void pc_isa_irq(void *opaque, int n, int level)
+{
+    Machine *m = opaque;
+    PCBoard *b = m->board;
+    irq_set(&b->pic_irq[n], level);
+    if (n != 2)
+        irq_set(&m->gsi[n == 0 ? 2 : n], level);
+}
+
+/* A local APIC per CPU, the I/O APIC behind the ISA fan-out, and the
+ * HPET in front of IRQ0 and IRQ8 (its legacy replacement route). */
+static int pc_init_apic(Machine *m, PCBoard *b, char *err, int errlen)
+{
+    for (int i = 0; i < m->ncpus; i++) {
+        char props[16];
+        snprintf(props, sizeof(props), "cpu=%d", i);
+        if (!machine_create_device(m, "apic", props, err, errlen))
+            return -1;
+    }
+    if (!machine_create_device(m, "ioapic", "", err, errlen))
+        return -1;
+    for (int i = 0; i < 16; i++) {
+        b->pic_irq[i] = m->isa_irq[i];
+        irq_init(&m->isa_irq[i], pc_isa_irq, m, i);
+    }
+    if (!machine_create_device(m, "hpet", "", err, errlen))
+        return -1;
+    m->has_apic = m->has_ioapic = m->has_hpet = true;
+    return 0;
 }
 
 /* Port 0x92, "system control port A": bit 1 gates A20, bit 0 resets. */
@@ -147,7 +191,7 @@ static int pc_init_cpu(Machine *m, PCBoard *b, char *err, int errlen)
     }
     x86_cpu_init(cpu, m, &m->as, &m->io, &m->log);
     m->cpus[m->ncpus++] = cpu;
-    irq_init(&b->cpu_intr, pc_cpu_intr, cpu, 0);
+    irq_init(&b->cpu_intr, pc_cpu_intr, m, 0);
     m->cpu_intr = &b->cpu_intr;
     return 0;
 }
@@ -258,9 +302,11 @@ static int pc_board_reset(Machine *m, char *err, int errlen)
     PCBoard *b = m->board;
     b->port92 = 0x02;
     x86_cpu_set_a20(m->cpus[0], true);
-    if (m->opt.kernel)
-        return multiboot_load(m, m->cpus[0], err, errlen);
-    return 0;
+    if (!m->opt.kernel)
+        return 0;
+    if (linux_is_bzimage(m->opt.kernel))
+        return linux_boot_load(m, m->cpus[0], false, err, errlen);
+    return multiboot_load(m, m->cpus[0], err, errlen);
 }
 
 static void pc_board_destroy(Machine *m)
@@ -294,6 +340,8 @@ int pc_init(Machine *m, char *err, int errlen)
         return -1;
     m->cpus[0]->irq_ack = m->pic_ack;
     m->cpus[0]->irq_ack_opaque = m->pic;
+    if (pc_init_apic(m, b, err, errlen) < 0)
+        return -1;
     if (!machine_create_device(m, "i8254", "iobase=0x40,irq=0", err, errlen))
         return -1;
     if (!machine_create_device(m, "i8042", "kbd-irq=1,aux-irq=12", err, errlen))
@@ -310,6 +358,9 @@ int pc_init(Machine *m, char *err, int errlen)
         && !machine_create_device(m, "isa-vga", "", err, errlen))
         return -1;
     if (pc_init_user_devices(m, err, errlen) < 0)
+        return -1;
+    /* After every device exists: the tables describe what is there. */
+    if (acpi_setup_fw_cfg(m, err, errlen) < 0)
         return -1;
     return machine_reset(m, err, errlen);
 }

@@ -3,16 +3,19 @@
 #include <inttypes.h>
 
 #include "cpu/x86/sysregs.h"
+#include "yl/apic.h"
 #include "yl/machine.h"
 
 enum {
     MSR_TSC = 0x10,
     MSR_PLATFORM_ID = 0x17,
+    MSR_APIC_BASE = 0x1b,
     MSR_BIOS_SIGN_ID = 0x8b,    /* microcode revision */
     MSR_SYSENTER_CS = 0x174,
     MSR_SYSENTER_ESP = 0x175,
     MSR_SYSENTER_EIP = 0x176,
     MSR_MISC_ENABLE = 0x1a0,
+    MSR_TSC_DEADLINE = 0x6e0,
 };
 
 /* MISC_ENABLE: fast strings on; BTS and PEBS unavailable (read-only). */
@@ -44,9 +47,33 @@ void x86_msr_reset(X86CPU *cpu)
     m->pat = 0x0007040600070406ull;
 }
 
+/* IA32_APIC_BASE and IA32_TSC_DEADLINE exist with a local APIC. */
+static bool apic_msr_read(X86CPU *cpu, uint32_t idx, uint64_t *val)
+{
+    struct LAPIC *apic = apic_of_cpu(cpu);
+    if (!apic)
+        return false;
+    *val = idx == MSR_APIC_BASE ? apic_get_base(apic) : apic_get_tsc_deadline(apic);
+    return true;
+}
+
+static bool apic_msr_write(X86CPU *cpu, uint32_t idx, uint64_t val)
+{
+    struct LAPIC *apic = apic_of_cpu(cpu);
+    if (!apic)
+        return false;
+    if (idx == MSR_APIC_BASE)
+        return apic_set_base(apic, val);
+    apic_set_tsc_deadline(apic, val, x86_tsc_read(cpu));
+    return true;
+}
+
 static bool msr_read(X86CPU *cpu, uint32_t idx, uint64_t *val)
 {
     switch (idx) {
+    case MSR_APIC_BASE:
+    case MSR_TSC_DEADLINE:
+        return apic_msr_read(cpu, idx, val);
     case MSR_TSC: *val = x86_tsc_read(cpu); return true;
     case MSR_PLATFORM_ID: *val = 0; return true;
     case MSR_BIOS_SIGN_ID: *val = 0; return true;
@@ -61,6 +88,9 @@ static bool msr_read(X86CPU *cpu, uint32_t idx, uint64_t *val)
 static bool msr_write(X86CPU *cpu, uint32_t idx, uint64_t val)
 {
     switch (idx) {
+    case MSR_APIC_BASE:
+    case MSR_TSC_DEADLINE:
+        return apic_msr_write(cpu, idx, val);
     case MSR_TSC: x86_tsc_write(cpu, val); return true;
     case MSR_BIOS_SIGN_ID: return true;     /* no microcode to report */
     /* 32-bit CPU: the upper halves do not exist. */

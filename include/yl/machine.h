@@ -21,6 +21,8 @@ struct PCIBus;
 struct FWCfg;
 struct DisplayConsole;
 struct Monitor;
+struct LAPIC;
+struct IOAPIC;
 
 #define MACHINE_MAX_CPUS 1
 #define MACHINE_MAX_SERIAL 4
@@ -73,6 +75,15 @@ typedef struct Machine {
     void *pic;              /* the i8259 pair, for INTA */
     int (*pic_ack)(void *pic);  /* INTA: returns the vector */
     IRQLine isa_irq[16];    /* ISA IRQ 0-15 inputs of the interrupt controller */
+    /* The APIC platform (yl/apic.h), which the ACPI tables describe: a
+     * local APIC per CPU at APIC_DEFAULT_ADDRESS (IDs = CPU index), the
+     * I/O APIC at IOAPIC_ADDRESS (GSI 0-23; ISA IRQ0 -> GSI2, other ISA
+     * IRQs 1:1, active high edge; the PIC keeps its IRQs too) and the HPET
+     * at HPET_ADDRESS. */
+    bool has_apic, has_ioapic, has_hpet;
+    struct LAPIC *lapic[MACHINE_MAX_CPUS];  /* by cpu_index, NULL: none */
+    struct IOAPIC *ioapic;
+    IRQLine gsi[24];        /* I/O APIC input pins (IOAPIC_NUM_PINS) */
     struct PCIBus *pci;     /* the PCI bus (yl/pci.h), NULL on an ISA-only board */
     struct FWCfg *fw_cfg;   /* the firmware configuration device (yl/fw_cfg.h) */
     InputHandlers input;    /* keyboard and mouse sinks (yl/input.h) */
