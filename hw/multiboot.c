@@ -147,8 +147,8 @@ static long find_header(MBLoad *l, const Blob *k)
     if (saw_magic)
         snprintf(l->err, l->errlen, "kernel '%s': bad multiboot header checksum", l->kernel);
     else
-        snprintf(l->err, l->errlen, "kernel '%s': not a multiboot kernel (Linux bzImage "
-                 "boot is not supported yet)", l->kernel);
+        snprintf(l->err, l->errlen, "kernel '%s': not a multiboot kernel or Linux "
+                 "bzImage", l->kernel);
     return -1;
 }
 
