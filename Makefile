@@ -5,6 +5,14 @@
 #   make fuzz            the differential tester and decoder fuzzer with new seeds
 BUILD ?= build
 WERROR ?= -Werror
+# make V=1 shows the commands.
+ifeq ($(V),1)
+Q :=
+quiet = @true
+else
+Q := @
+quiet = @echo "  $(1)	$(2)"
+endif
 
 all:
 
@@ -33,14 +41,17 @@ all: $(YINGLONG)
 
 $(BUILD)/%.o: %.c $(BUILD)/config.mak
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(call quiet,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(LIBYL): $(LIB_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call quiet,AR,$@)
+	$(Q)ar rcs $@ $^
 
 $(YINGLONG): $(BUILD)/core/main.o $(LIBYL)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_ALL)
+	$(call quiet,LINK,$@)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_ALL)
 
 # --- unit tests (check) -------------------------------------------------
 UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
@@ -48,7 +59,8 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIBYL)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBYL) \
+	$(call quiet,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBYL) \
 	    $(LIBS_ALL) $(CHECK_LIBS)
 
 check-unit: $(UNIT_BINS)
@@ -61,6 +73,7 @@ CHECK_TARGETS := check-unit
 -include tests/diff/rules.mk
 -include tests/sst/rules.mk
 -include tests/boot/rules.mk
+-include tests/linux/rules.mk
 
 check: $(YINGLONG)
 	@$(MAKE) --no-print-directory -k $(CHECK_TARGETS) BUILD=$(BUILD) \

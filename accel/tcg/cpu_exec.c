@@ -45,13 +45,14 @@ static void tb_exec(X86CPU *cpu, TB *tb)
     const Insn *d = tb->insn;
     const Insn *end = d + tb->n;
     bool shadow = cpu->inhibit_irq;
+    uint64_t ip_mask = (tb->flags & TBF_CODE64) ? UINT64_MAX : UINT32_MAX;
 
     cpu->tbc->current = tb;
     cpu->tb_invalidated = false;
     for (; d < end; d++) {
         /* Straight-line execution does not wrap IP in 16-bit code: running
          * past the CS limit faults instead (tb_gen checks the limit). */
-        cpu->next_rip = (uint32_t)(cpu->rip + d->len);
+        cpu->next_rip = (cpu->rip + d->len) & ip_mask;
         d->fn(cpu, d);
         cpu->rip = cpu->next_rip;
         cpu->icount++;

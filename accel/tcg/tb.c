@@ -163,7 +163,8 @@ static void tb_log_asm(X86CPU *cpu, const TB *tb)
     for (unsigned i = 0; i < tb->size && i < sizeof(buf); i++)
         buf[i] = x86_fetch_code8(cpu, tb->pc + i);
     csh h;
-    cs_mode mode = (tb->flags & TBF_CODE32) ? CS_MODE_32 : CS_MODE_16;
+    cs_mode mode = (tb->flags & TBF_CODE64) ? CS_MODE_64
+                 : (tb->flags & TBF_CODE32) ? CS_MODE_32 : CS_MODE_16;
     yl_log(cpu->log, "IN:\n");
     if (cs_open(CS_ARCH_X86, mode, &h) != CS_ERR_OK)
         return;
@@ -192,7 +193,10 @@ static void tb_log_asm(X86CPU *cpu, const TB *tb)
 static uint32_t tb_mode_flags(const X86CPU *cpu)
 {
     uint32_t f = 0;
-    if (cs_32(cpu))
+    int mode = x86_code_mode(cpu);
+    if (mode == 64)
+        f |= TBF_CODE64;
+    else if (mode == 32)
         f |= TBF_CODE32;
     if (cpu->cpl == 3)
         f |= TBF_USER;
@@ -216,20 +220,21 @@ static TB *tb_gen(X86CPU *cpu, uint64_t pc, uint64_t phys_pc, uint32_t flags)
 {
     TBCache *c = cpu->tbc;
     TB *tb = tb_alloc(c);
-    bool code32 = flags & TBF_CODE32;
+    int mode = (flags & TBF_CODE64) ? 64 : (flags & TBF_CODE32) ? 32 : 16;
     uint64_t page_end = (pc & YL_PAGE_MASK) + YL_PAGE_SIZE;
     uint64_t lin = pc, ip = cpu->rip;
     int max = (flags & TBF_STEP) ? 1 : TB_MAX_INSNS;
     int n = 0;
 
-    uint64_t cs_limit = cpu->seg[R_CS].limit;
+    /* 64-bit mode has no CS limit (canonical checks happen on jumps). */
+    uint64_t cs_limit = mode == 64 ? UINT64_MAX : cpu->seg[R_CS].limit;
 
     if (ip > cs_limit)
         raise_exception_err(cpu, EXC_GP, 0);
     while (n < max) {
         Insn *d = &tb->insn[n];
-        int len = n == 0 ? x86_decode(cpu, lin, code32, d)
-                         : x86_decode_bounded(cpu, lin, page_end, code32, d);
+        int len = n == 0 ? x86_decode_mode(cpu, lin, mode, d)
+                         : x86_decode_bounded(cpu, lin, page_end, mode, d);
         if (len < 0)
             break;
         /* An instruction reaching past the CS limit faults when it is
@@ -289,7 +294,9 @@ TB *tb_find(X86CPU *cpu)
 {
     TBCache *c = cpu->tbc;
     uint64_t cs_base = cpu->seg[R_CS].base;
-    uint64_t pc = (uint32_t)(cs_base + cpu->rip);
+    uint64_t pc = cs_base + cpu->rip;
+    if (x86_code_mode(cpu) != 64)
+        pc = (uint32_t)pc;
     uint32_t flags = tb_mode_flags(cpu);
     uint32_t j = jmp_index(pc);
     TB *tb = c->jmp_cache[j];

@@ -18,6 +18,7 @@ enum {
     TBF_CODE32 = 1 << 0,
     TBF_USER = 1 << 1,      /* fetched with CPL 3 rights */
     TBF_STEP = 1 << 2,      /* one instruction (TF single-step) */
+    TBF_CODE64 = 1 << 3,    /* 64-bit mode */
 };
 
 typedef struct TB TB;

@@ -37,30 +37,41 @@ typedef struct Insn Insn;
 typedef void (*InsnFn)(X86CPU *cpu, const Insn *d);
 
 #define REG_NONE 0xff
+#define REG_RIP 0x10        /* base of a RIP-relative operand (64-bit mode) */
 
 struct Insn {
     InsnFn fn;
     uint8_t len;
-    uint8_t map;        /* MAP_1 or MAP_0F */
+    uint8_t map;        /* MAP_1, MAP_0F, MAP_0F38 or MAP_0F3A */
     uint8_t op;         /* opcode byte */
     uint8_t mod;        /* ModRM.mod; 3 means a register operand */
-    uint8_t reg;        /* ModRM.reg */
-    uint8_t rm;         /* ModRM.rm (register number when mod == 3) */
-    uint8_t opsize;     /* 2 or 4 */
-    uint8_t adsize;     /* 2 or 4 */
+    uint8_t reg;        /* ModRM.reg as encoded (0..7): group selector */
+    uint8_t rm;         /* ModRM.rm as encoded (0..7) */
+    uint8_t rreg;       /* the register ModRM.reg names, with REX.R (0..15) */
+    uint8_t rrm;        /* the register ModRM.rm names when mod == 3, with REX.B */
+    uint8_t opreg;      /* register in the opcode's low bits, with REX.B */
+    uint8_t opsize;     /* 2, 4 or 8 */
+    uint8_t adsize;     /* 2, 4 or 8 */
     uint8_t seg;        /* segment of the memory operand (default or override) */
     uint8_t seg_ovr;    /* override prefix's segment, or SEG_NONE */
     uint8_t rep;        /* 0, PFX_REPZ (F3) or PFX_REPNZ (F2) */
     uint8_t lock;
-    uint8_t base, index, scale;   /* REG_NONE when absent */
+    uint8_t rex;        /* the REX prefix (0x40..0x4f), or 0 */
+    uint8_t mode;       /* code size: 16, 32 or 64 */
+    uint8_t base, index, scale;   /* REG_NONE when absent; base may be REG_RIP */
     uint16_t flags;     /* F_* from the opcode table */
-    int32_t disp;
-    uint32_t imm;       /* immediate, sign-extended where the form says */
+    int64_t disp;
+    uint64_t imm;       /* immediate; sign-extended to 64 bits where the
+                           form is signed, zero-extended otherwise */
     uint32_t imm2;      /* far pointer selector; ENTER nesting level */
 };
 
-enum { MAP_1 = 0, MAP_0F = 1, MAP_COUNT };
+enum { MAP_1 = 0, MAP_0F = 1, MAP_0F38 = 2, MAP_0F3A = 3, MAP_COUNT };
 enum { PFX_REPZ = 1, PFX_REPNZ = 2 };
+#define REX_W 8
+#define REX_R 4
+#define REX_X 2
+#define REX_B 1
 
 /* Operand forms in the opcode tables: what follows the opcode byte. */
 enum {
@@ -79,6 +90,7 @@ enum {
     FORM_M_IBS,     /* ModRM, imm8 sign-extended */
     FORM_M_IZ,      /* ModRM, imm16/32 */
     FORM_M_GRP3,    /* F6/F7: ModRM, plus imm8/imm16/32 only when reg is 0 or 1 */
+    FORM_IV,        /* imm16/32, or imm64 with 64-bit operand size (MOV r, imm) */
 };
 
 /* Table flags */
@@ -89,9 +101,14 @@ enum {
                            mode change, IF change, HLT ...) */
     F_LOCKABLE = 1 << 3,    /* LOCK prefix allowed (with a memory operand) */
     F_BYTE = 1 << 4,    /* byte operand (informational) */
-    F_D64 = 1 << 5,     /* reserved for 64-bit mode */
+    F_D64 = 1 << 5,     /* default operand size 64 in 64-bit mode (PUSH,
+                           POP ...); 66 makes it 16, 32 is not encodable */
     F_MODREG = 1 << 6,  /* ModRM always names registers, whatever mod says
                            (MOV CR/DR): no displacement follows */
+    F_NO64 = 1 << 7,    /* invalid in 64-bit mode (#UD) */
+    F_ONLY64 = 1 << 8,  /* exists only in 64-bit mode */
+    F_F64 = 1 << 9,     /* operand size is 64 in 64-bit mode, prefixes or
+                           not (near branches) */
 };
 
 /* Selectors for ModRM-dispatched table entries. */
@@ -99,8 +116,12 @@ enum {
 #define SEL_REG(r) (r)                       /* ModRM.reg == r */
 #define SEL_RM(r, m) (8 + (r) * 8 + (m))     /* mod == 3, reg == r, rm == m */
 
+/* Mandatory prefixes (SSE): an entry may require none, 66, F3 or F2. */
+enum { PFXSEL_ANY, PFXSEL_NONE, PFXSEL_66, PFXSEL_F3, PFXSEL_F2, PFXSEL_COUNT };
+
 typedef struct OpDef {
     uint8_t map, op;
+    uint8_t pfx;        /* PFXSEL_* */
     int8_t sel;
     uint8_t form;
     uint16_t flags;
@@ -115,11 +136,16 @@ typedef struct OpDef {
  * instruction whose handler raises #UD; more than 15 bytes raises #GP(0)
  * when executed.  Returns the length. */
 int x86_decode(X86CPU *cpu, uint64_t lin, bool code32, Insn *d);
+/* The same for a code size of 16, 32 or 64 (long mode) bits. */
+int x86_decode_mode(X86CPU *cpu, uint64_t lin, int mode, Insn *d);
 /* The same, but returns -1 without raising anything if the instruction
  * needs bytes at or beyond limit (the TB builder ends blocks at pages). */
-int x86_decode_bounded(X86CPU *cpu, uint64_t lin, uint64_t limit, bool code32, Insn *d);
+int x86_decode_bounded(X86CPU *cpu, uint64_t lin, uint64_t limit, int mode, Insn *d);
 /* The handler that raises #UD, for comparisons in tests. */
 void op_ud(X86CPU *cpu, const Insn *d);
+/* The table entry for an encoding (pfx: PFXSEL_NONE/66/F3/F2 as the last
+ * of those prefixes seen), or NULL. */
+const OpDef *x86_opdef_lookup_mode(int mode, int pfx, int map, int op, int mod, int reg, int rm);
 const OpDef *x86_opdef_lookup(int map, int op, int mod, int reg, int rm);
 
 /* ---- code fetch and memory access (accel/tcg/tlb.c) -------------------- */
@@ -220,16 +246,19 @@ void x86_write_cr(X86CPU *cpu, int n, uint64_t val);
 
 /* ---- register helpers ------------------------------------------------ */
 
-static inline uint32_t reg_get(X86CPU *cpu, int r, int size)
+static inline uint64_t reg_get(X86CPU *cpu, int r, int size)
 {
     switch (size) {
     case 1: return r < 4 ? (uint8_t)cpu->regs[r] : (uint8_t)(cpu->regs[r - 4] >> 8);
     case 2: return (uint16_t)cpu->regs[r];
-    default: return (uint32_t)cpu->regs[r];
+    case 4: return (uint32_t)cpu->regs[r];
+    default: return cpu->regs[r];
     }
 }
 
-static inline void reg_set(X86CPU *cpu, int r, int size, uint32_t v)
+/* Writes of 4 bytes zero-extend to 64 bits, as in 64-bit mode; outside
+ * it the upper half is invisible. */
+static inline void reg_set(X86CPU *cpu, int r, int size, uint64_t v)
 {
     switch (size) {
     case 1:
@@ -239,51 +268,78 @@ static inline void reg_set(X86CPU *cpu, int r, int size, uint32_t v)
             cpu->regs[r - 4] = (cpu->regs[r - 4] & ~0xff00ull) | ((uint64_t)(uint8_t)v << 8);
         break;
     case 2: cpu->regs[r] = (cpu->regs[r] & ~0xffffull) | (uint16_t)v; break;
-    default: cpu->regs[r] = (uint32_t)v; break;
+    case 4: cpu->regs[r] = (uint32_t)v; break;
+    default: cpu->regs[r] = v; break;
     }
 }
 
-/* Effective address (offset within d->seg) of the memory operand. */
-static inline uint32_t insn_ea(X86CPU *cpu, const Insn *d)
+/* A register operand r (0..15) of instruction d: byte registers 4..7 are
+ * AH, CH, DH, BH without a REX prefix and SPL, BPL, SIL, DIL with one;
+ * 8..15 exist only with REX. */
+static inline uint64_t opreg_get(X86CPU *cpu, const Insn *d, int r, int size)
 {
-    uint32_t a = (uint32_t)d->disp;
-    if (d->base != REG_NONE)
-        a += (uint32_t)cpu->regs[d->base];
-    if (d->index != REG_NONE)
-        a += (uint32_t)cpu->regs[d->index] << d->scale;
-    return d->adsize == 2 ? (uint16_t)a : a;
+    if (size == 1 && (d->rex || r >= 8))
+        return (uint8_t)cpu->regs[r];
+    return reg_get(cpu, r, size);
 }
 
-static inline uint32_t mem_ld(X86CPU *cpu, int seg, uint32_t off, int size)
+static inline void opreg_set(X86CPU *cpu, const Insn *d, int r, int size, uint64_t v)
+{
+    if (size == 1 && (d->rex || r >= 8))
+        cpu->regs[r] = (cpu->regs[r] & ~0xffull) | (uint8_t)v;
+    else
+        reg_set(cpu, r, size, v);
+}
+
+/* Effective address (offset within d->seg) of the memory operand. */
+static inline uint64_t insn_ea(X86CPU *cpu, const Insn *d)
+{
+    uint64_t a = (uint64_t)d->disp;
+    if (d->base == REG_RIP)
+        a += cpu->next_rip;
+    else if (d->base != REG_NONE)
+        a += cpu->regs[d->base];
+    if (d->index != REG_NONE)
+        a += cpu->regs[d->index] << d->scale;
+    switch (d->adsize) {
+    case 2: return (uint16_t)a;
+    case 4: return (uint32_t)a;
+    default: return a;
+    }
+}
+
+static inline uint64_t mem_ld(X86CPU *cpu, int seg, uint32_t off, int size)
 {
     switch (size) {
     case 1: return ld8(cpu, seg, off);
     case 2: return ld16(cpu, seg, off);
-    default: return ld32(cpu, seg, off);
+    case 4: return ld32(cpu, seg, off);
+    default: return ld64(cpu, seg, off);
     }
 }
 
-static inline void mem_st(X86CPU *cpu, int seg, uint32_t off, int size, uint32_t v)
+static inline void mem_st(X86CPU *cpu, int seg, uint32_t off, int size, uint64_t v)
 {
     switch (size) {
     case 1: st8(cpu, seg, off, v); break;
     case 2: st16(cpu, seg, off, v); break;
-    default: st32(cpu, seg, off, v); break;
+    case 4: st32(cpu, seg, off, v); break;
+    default: st64(cpu, seg, off, v); break;
     }
 }
 
 /* The r/m operand: register (mod == 3) or memory. */
-static inline uint32_t rm_get(X86CPU *cpu, const Insn *d, int size)
+static inline uint64_t rm_get(X86CPU *cpu, const Insn *d, int size)
 {
     if (d->mod == 3)
-        return reg_get(cpu, d->rm, size);
+        return opreg_get(cpu, d, d->rrm, size);
     return mem_ld(cpu, d->seg, insn_ea(cpu, d), size);
 }
 
-static inline void rm_set(X86CPU *cpu, const Insn *d, int size, uint32_t v)
+static inline void rm_set(X86CPU *cpu, const Insn *d, int size, uint64_t v)
 {
     if (d->mod == 3)
-        reg_set(cpu, d->rm, size, v);
+        opreg_set(cpu, d, d->rrm, size, v);
     else
         mem_st(cpu, d->seg, insn_ea(cpu, d), size, v);
 }
@@ -294,6 +350,13 @@ static inline bool cpu_vm86(const X86CPU *cpu) { return cpu->eflags & VM_MASK; }
 static inline bool cpu_prot(const X86CPU *cpu) { return cpu_pe(cpu) && !cpu_vm86(cpu); }
 static inline bool cs_32(const X86CPU *cpu) { return cpu->seg[R_CS].flags & DESC_B_MASK; }
 static inline bool ss_32(const X86CPU *cpu) { return cpu->seg[R_SS].flags & DESC_B_MASK; }
+/* Code size of the current CS: 64 in 64-bit mode (EFER.LMA and CS.L). */
+static inline int x86_code_mode(const X86CPU *cpu)
+{
+    if ((cpu->msr.efer & EFER_LMA) && (cpu->seg[R_CS].flags & DESC_L_MASK))
+        return 64;
+    return cs_32(cpu) ? 32 : 16;
+}
 static inline uint32_t sp_mask(const X86CPU *cpu) { return ss_32(cpu) ? 0xffffffffu : 0xffffu; }
 
 /* Iterations a REP string instruction runs before it lets the exec loop

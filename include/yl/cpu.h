@@ -62,6 +62,12 @@ enum { R_ES, R_CS, R_SS, R_DS, R_FS, R_GS, R_LDTR, R_TR, R_NSEG };
 #define CR4_OSFXSR 0x0200
 #define CR4_OSXMMEXCPT 0x0400
 
+/* EFER bits */
+#define EFER_SCE (1u << 0)
+#define EFER_LME (1u << 8)
+#define EFER_LMA (1u << 10)
+#define EFER_NXE (1u << 11)
+
 /* Exception vectors */
 enum {
     EXC_DE = 0, EXC_DB = 1, EXC_NMI = 2, EXC_BP = 3, EXC_OF = 4, EXC_BR = 5,

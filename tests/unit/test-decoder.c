@@ -100,8 +100,10 @@ static int build(uint8_t *buf, int pset, int map, int op, int modrm, int sib)
     int n = 0;
     for (int i = 0; i < prefix_lens[pset]; i++)
         buf[n++] = prefix_sets[pset][i];
-    if (map == MAP_0F)
+    if (map != MAP_1)
         buf[n++] = 0x0f;
+    if (map == MAP_0F38 || map == MAP_0F3A)
+        buf[n++] = map == MAP_0F38 ? 0x38 : 0x3a;
     buf[n++] = op;
     buf[n++] = modrm;
     buf[n++] = sib;
@@ -263,8 +265,10 @@ static bool decodes(Ctx *c, int map, int op, int modrm, bool code32)
 {
     uint8_t buf[32];
     int n = 0;
-    if (map == MAP_0F)
+    if (map != MAP_1)
         buf[n++] = 0x0f;
+    if (map == MAP_0F38 || map == MAP_0F3A)
+        buf[n++] = map == MAP_0F38 ? 0x38 : 0x3a;
     buf[n++] = op;
     buf[n++] = modrm;
     memset(buf + n, 0, sizeof(buf) - n);

@@ -28,7 +28,9 @@ static Insn rr_insn(uint8_t map, uint8_t op, uint8_t reg, int opsize)
     d.op = op;
     d.mod = 3;
     d.rm = R_EAX;
+    d.rrm = d.rm;
     d.reg = reg;
+    d.rreg = d.reg;
     d.opsize = opsize;
     d.adsize = 4;
     d.base = d.index = REG_NONE;
@@ -356,6 +358,7 @@ START_TEST(mul_vs_host)
                 Insn d = rr_insn(MAP_1, size == 1 ? 0xf6 : 0xf7, sgn ? 5 : 4,
                                  size == 1 ? 4 : size);
                 d.rm = R_EBX;
+                d.rrm = d.rm;
                 EmuOut e = emu_run(sgn ? op_imul1_E : op_mul_E, &d, a, b, 0, fin);
                 uint32_t ehi = size == 1 ? (e.res >> 8) & 0xff : e.res2;
                 check_flags(sgn ? "imul" : "mul", size, a, b, fin, e.res, lo, e.flags, hf,
@@ -368,6 +371,7 @@ START_TEST(mul_vs_host)
             uint32_t hf = host_imul2(size, &h, b, fin);
             Insn d = rr_insn(MAP_0F, 0xaf, R_EAX, size);
             d.rm = R_EBX;
+            d.rrm = d.rm;
             EmuOut e = emu_run(op_imul_G_E, &d, a, b, 0, fin);
             check_flags("imul2", size, a, b, fin, e.res, h, e.flags, hf, CC_C | CC_O);
         }
@@ -431,6 +435,7 @@ START_TEST(hand_cases)
     /* BSF with a zero source: ZF=1, destination kept */
     d = rr_insn(MAP_0F, 0xbc, R_EAX, 4);
     d.rm = R_EBX;
+    d.rrm = d.rm;
     e = emu_run(op_bsf, &d, 0xdead, 0, 0, 0);
     ck_assert_uint_eq(e.res, 0xdead);
     ck_assert_uint_eq(e.flags & CC_Z, CC_Z);

@@ -488,7 +488,9 @@ static Insn reg_insn(uint8_t op, uint8_t modrm)
     d.op = op;
     d.mod = modrm >> 6;
     d.reg = (modrm >> 3) & 7;
+    d.rreg = d.reg;
     d.rm = modrm & 7;
+    d.rrm = d.rm;
     d.opsize = d.adsize = 4;
     d.base = d.index = REG_NONE;
     d.seg_ovr = SEG_NONE;

@@ -617,7 +617,9 @@ static int run_insn(void (*fn)(X86CPU *, const Insn *), int reg, int rm)
     memset(&d, 0, sizeof(d));
     d.mod = 3;
     d.reg = reg;
+    d.rreg = d.reg;
     d.rm = rm;
+    d.rrm = d.rm;
     d.opsize = 4;
     if (setjmp(cpu->jmp_env))
         return cpu->exception_index;
