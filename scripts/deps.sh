@@ -2,7 +2,8 @@
 # Sourced by ./setup and .ci/run; one list, so the two cannot drift.
 YL_DEBIAN_PACKAGES="gcc make pkg-config nasm libc6-dev linux-libc-dev
   libsdl2-dev libpixman-1-dev zlib1g-dev libcapstone-dev check seabios
-  xorriso"
+  xorriso cpio mtools dosfstools syslinux syslinux-common"
+# (cpio..syslinux-common: tests/linux/mkguest.sh builds the Linux guest kit)
 
 yl_missing_packages() {
     local p missing=""

@@ -1,0 +1,89 @@
+#!/bin/bash
+# Boots the Linux test guest (built by mkguest.sh) and checks what its /init
+# reports on the serial console.
+# Usage: tests/linux/boot.sh EMULATOR KIND FLAVOUR SMP
+#   EMULATOR  path of yinglong or qemu-system-x86_64; extra arguments for it
+#             (e.g. "-accel tcg -cpu max") come from $LINUX_EMU_ARGS
+#   KIND      direct (-kernel/-initrd/-append) or seabios (raw IDE disk)
+#   FLAVOUR   amd64 or cloud (linux-image-6.1.0-N-amd64 / -cloud-amd64)
+#   SMP       number of vCPUs
+# Environment: LINUX_KIT (default build/linux), LINUX_TIMEOUT (seconds,
+# default 300), LINUX_FLAGS (CPU flags the guest must report).
+# Prints PASS: linux-KIND-FLAVOUR-smpN or FAIL: ... with the guest's last 30
+# console lines; exits non-zero on failure.
+set -u
+EMU=${1:?usage: boot.sh EMULATOR direct|seabios amd64|cloud SMP}
+KIND=${2:?}; FLAVOUR=${3:?}; SMP=${4:?}
+KIT=${LINUX_KIT:-build/linux}
+LIMIT=${LINUX_TIMEOUT:-300}
+# Every x86-64 kernel needs these; Linux refuses to boot without them.
+FLAGS=${LINUX_FLAGS:-fpu tsc cx8 cmov pae fxsr sse sse2 lm}
+name="linux-$KIND-$FLAVOUR-smp$SMP"
+
+case $KIND/$FLAVOUR in
+direct/amd64|direct/cloud)
+    boot=(-kernel "$KIT/vmlinuz-$FLAVOUR" -initrd "$KIT/initrd.gz"
+          -append "console=ttyS0 panic=-1")
+    files=("$KIT/vmlinuz-$FLAVOUR" "$KIT/initrd.gz") ;;
+seabios/amd64|seabios/cloud)
+    # -snapshot: the guest never writes the disk, but it must stay pristine.
+    boot=(-drive "file=$KIT/disk-$FLAVOUR.img,format=raw,if=ide" -snapshot)
+    files=("$KIT/disk-$FLAVOUR.img") ;;
+*)
+    echo "FAIL: $name (unknown kind/flavour)"; exit 2 ;;
+esac
+for f in "${files[@]}"; do
+    [ -r "$f" ] || { echo "FAIL: $name ($f missing: make linux-guest)"; exit 1; }
+done
+
+log=$(mktemp /tmp/yl-linux.XXXXXX)
+trap 'rm -f "$log"' EXIT
+
+# Each console line gets the host time it arrived at, so the guest's
+# `sleep 5` can be measured against the host clock.
+stamp() {
+    local line
+    while IFS= read -r line || [ -n "$line" ]; do
+        printf '%s %s\n' "$EPOCHREALTIME" "${line%$'\r'}"
+    done
+}
+
+# shellcheck disable=SC2086
+timeout -k 10 "$LIMIT" "$EMU" ${LINUX_EMU_ARGS:-} -nodefaults -nographic \
+    -serial stdio -m 512 -smp "$SMP" -no-reboot "${boot[@]}" \
+    </dev/null 2>&1 | stamp > "$log"
+st=${PIPESTATUS[0]}
+
+fail() {
+    echo "FAIL: $name ($1)"
+    echo "--- last 30 console lines ($EMU, exit status $st):"
+    tail -n 30 "$log" | cut -d' ' -f2- |
+        sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g; s/^/  | /'
+    exit 1
+}
+marker() { grep -a -m1 " $1" "$log" | cut -d' ' -f2-; }
+at() { grep -a -m1 " $1\$" "$log" | cut -d' ' -f1; }
+
+[ "$st" = 124 ] || [ "$st" = 137 ] && fail "timed out after ${LIMIT}s"
+grep -aq 'Kernel panic' "$log" && fail "kernel panic"
+[ -n "$(marker YL-BEGIN:)" ] || fail "never reached /init"
+f=$(marker YL-FAIL:); [ -z "$f" ] || fail "guest check failed: ${f#YL-FAIL: }"
+flags=" $(marker YL-FLAGS:) "
+[ "$flags" != "  " ] || fail "no CPU flags reported"
+for x in $FLAGS; do
+    [[ $flags == *" $x "* ]] || fail "CPU flag $x missing from /proc/cpuinfo"
+done
+[ "$(marker YL-CPUINFO-CPUS:)" = "YL-CPUINFO-CPUS: $SMP" ] ||
+    fail "/proc/cpuinfo lists $(marker YL-CPUINFO-CPUS:), want $SMP"
+[ "$(marker YL-NPROC:)" = "YL-NPROC: $SMP" ] ||
+    fail "nproc says '$(marker YL-NPROC:)', want $SMP"
+[ -n "$(marker 'YL-FILE: ok')" ] || fail "file write/read back"
+[ "$(marker YL-FORK:)" = "YL-FORK: ok 100" ] || fail "fork/exec loop"
+t0=$(at YL-SLEEP-BEGIN); t1=$(at YL-SLEEP-END)
+[ -n "$t0" ] && [ -n "$t1" ] || fail "sleep markers missing"
+slept=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+awk -v s="$slept" 'BEGIN { exit !(s >= 4.5 && s <= 5.5) }' ||
+    fail "sleep 5 took ${slept}s of host time (want 5 +- 0.5)"
+[ -n "$(marker YL-DONE)" ] || fail "no YL-DONE"
+[ "$st" = 0 ] || fail "exit status $st after power-off, want 0"
+echo "PASS: $name (sleep 5 = ${slept}s)"
