@@ -7,6 +7,7 @@
 #include "hw/acpi/aml.h"
 #include "hw/acpi/dsdt.h"
 #include "hw/pc.h"
+#include "yl/apic.h"
 #include "yl/fw_cfg.h"
 
 #define HDR_LEN 36
@@ -17,8 +18,6 @@
 #define HPET_LEN 56
 #define RSDP_V1_LEN 20
 #define RSDP_LEN 36
-#define HPET_DEFAULT_ID 0x8086a201u
-#define APIC_BASE_ENABLE (1u << 11)
 
 enum { GAS_MEMORY = 0, GAS_IO = 1 };
 
@@ -256,7 +255,7 @@ static size_t build_madt(Builder *b, const AcpiConfig *c)
     if (c->has_ioapic) {
         aml_byte(a, 1);
         aml_byte(a, 12);
-        aml_byte(a, c->ncpus);  /* IOAPIC ID after the CPUs' */
+        aml_byte(a, IOAPIC_ID);
         aml_byte(a, 0);
         le(a, ACPI_IOAPIC_ADDR, 4);
         le(a, 0, 4);            /* GSI base */
@@ -428,15 +427,8 @@ int acpi_loader_run(AcpiTables *t, uint64_t tables_addr, uint64_t rsdp_addr,
 
 /* --- the machine ----------------------------------------------------- */
 
-static bool mmio_at(Machine *m, uint64_t addr)
-{
-    const MemRegion *r = mem_find(&m->as, addr);
-    return r && r->kind == MEM_MMIO;
-}
-
-/* Devices are found where a PC has them: the IOAPIC and HPET by their
- * MMIO windows, a local APIC by its window or the CPU's APIC base MSR
- * (enabled at reset on CPUs that have one), COM ports by their ports. */
+/* The board says which interrupt devices it has (yl/apic.h); COM ports
+ * are found by their I/O ports. */
 void acpi_config_of(Machine *m, AcpiConfig *c)
 {
     static const uint16_t com[] = { 0x3f8, 0x2f8, 0x3e8, 0x2e8 };
@@ -444,13 +436,10 @@ void acpi_config_of(Machine *m, AcpiConfig *c)
     c->ncpus = m->ncpus > 0 ? m->ncpus : 1;
     c->pm_base = ACPI_PM_BASE;
     c->sci_irq = ACPI_SCI_IRQ;
-    c->has_lapic = mmio_at(m, ACPI_LAPIC_ADDR)
-        || (m->ncpus > 0 && (m->cpus[0]->msr.apic_base & APIC_BASE_ENABLE));
-    c->has_ioapic = mmio_at(m, ACPI_IOAPIC_ADDR);
-    c->has_hpet = mmio_at(m, ACPI_HPET_ADDR);
-    c->hpet_block_id = HPET_DEFAULT_ID;
-    if (c->has_hpet)
-        c->hpet_block_id = phys_read(&m->as, ACPI_HPET_ADDR, 4);
+    c->has_lapic = m->has_apic;
+    c->has_ioapic = m->has_ioapic;
+    c->has_hpet = m->has_hpet;
+    c->hpet_block_id = HPET_BLOCK_ID;
     for (int i = 0; i < 4; i++)
         if (m->io.map[com[i]])
             c->com_mask |= 1u << i;

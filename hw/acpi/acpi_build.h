@@ -13,15 +13,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "yl/apic.h"
 #include "yl/machine.h"
 
 /* Where the PIIX4 PM block lives: SeaBIOS programs PMBA to this, and the
  * direct kernel boot does the same. */
 #define ACPI_PM_BASE        0xb000
 #define ACPI_SCI_IRQ        9
-#define ACPI_IOAPIC_ADDR    0xfec00000u
-#define ACPI_LAPIC_ADDR     0xfee00000u
-#define ACPI_HPET_ADDR      0xfed00000u
+#define ACPI_IOAPIC_ADDR    IOAPIC_ADDRESS
+#define ACPI_LAPIC_ADDR     APIC_DEFAULT_ADDRESS
+#define ACPI_HPET_ADDR      HPET_ADDRESS
 
 #define ACPI_FILE_TABLES    "etc/acpi/tables"
 #define ACPI_FILE_RSDP      "etc/acpi/rsdp"
