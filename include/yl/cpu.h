@@ -61,6 +61,7 @@ enum { R_ES, R_CS, R_SS, R_DS, R_FS, R_GS, R_LDTR, R_TR, R_NSEG };
 #define CR4_PCE 0x0100
 #define CR4_OSFXSR 0x0200
 #define CR4_OSXMMEXCPT 0x0400
+#define CR4_OSXSAVE 0x40000
 
 /* EFER bits */
 #define EFER_SCE (1u << 0)
@@ -152,6 +153,9 @@ typedef struct MSRState {
     uint64_t efer;
     uint64_t pat;
     uint64_t misc_enable;
+    uint64_t tsc_aux;       /* IA32_TSC_AUX (RDTSCP) */
+    uint64_t xcr0;          /* XCR0 (XSETBV); bit 0 reads as 1 whatever is
+                               stored, so the all-zero reset state is right */
 } MSRState;
 
 typedef struct X86CPU {
