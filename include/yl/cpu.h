@@ -156,6 +156,13 @@ typedef struct MSRState {
     uint64_t tsc_aux;       /* IA32_TSC_AUX (RDTSCP) */
     uint64_t xcr0;          /* XCR0 (XSETBV); bit 0 reads as 1 whatever is
                                stored, so the all-zero reset state is right */
+    /* SYSCALL/SYSRET and SWAPGS (the FS/GS bases live in seg[].base) */
+    uint64_t star, lstar, cstar, sfmask;
+    uint64_t kernel_gs_base;
+    /* MTRRs: storage only (caching is not modelled) */
+    uint64_t mtrr_deftype;
+    uint64_t mtrr_fixed[11];
+    uint64_t mtrr_var[16];  /* PHYSBASE0, PHYSMASK0, ... PHYSMASK7 */
 } MSRState;
 
 typedef struct X86CPU {
