@@ -37,7 +37,8 @@ for f in "${files[@]}"; do
 done
 
 log=$(mktemp /tmp/yl-linux.XXXXXX)
-trap 'rm -f "$log"' EXIT
+fifo="$log.fifo"
+trap 'rm -f "$log" "$fifo"' EXIT
 
 # Each console line gets the host time it arrived at, so the guest's
 # `sleep 5` can be measured against the host clock.
@@ -48,11 +49,30 @@ stamp() {
     done
 }
 
+# A guest that can never finish (a panic, a kernel that refuses the CPU)
+# is stopped a few seconds after saying so, not left to the timeout.
+FATAL='Kernel panic|Unable to boot|YL-FAIL:'
+mkfifo "$fifo"
+stamp < "$fifo" > "$log" &
+spid=$!
 # shellcheck disable=SC2086
 timeout -k 10 "$LIMIT" "$EMU" ${LINUX_EMU_ARGS:-} -nodefaults -nographic \
     -serial stdio -m 512 -smp "$SMP" -no-reboot "${boot[@]}" \
-    </dev/null 2>&1 | stamp > "$log"
-st=${PIPESTATUS[0]}
+    </dev/null > "$fifo" 2>&1 &
+epid=$!
+stopped= killer=
+while kill -0 $epid 2>/dev/null; do
+    if [ -z "$stopped" ] && grep -aqE "$FATAL" "$log"; then
+        stopped=1
+        (sleep 5; kill $epid 2>/dev/null) &
+        killer=$!
+    fi
+    sleep 0.5
+done
+wait $epid
+st=$?
+[ -z "$killer" ] || kill $killer 2>/dev/null
+wait $spid
 
 fail() {
     echo "FAIL: $name ($1)"
@@ -64,8 +84,9 @@ fail() {
 marker() { grep -a -m1 " $1" "$log" | cut -d' ' -f2-; }
 at() { grep -a -m1 " $1\$" "$log" | cut -d' ' -f1; }
 
-[ "$st" = 124 ] || [ "$st" = 137 ] && fail "timed out after ${LIMIT}s"
 grep -aq 'Kernel panic' "$log" && fail "kernel panic"
+grep -aq 'Unable to boot' "$log" && fail "the kernel refused to boot"
+[ "$st" = 124 ] || [ "$st" = 137 ] && fail "timed out after ${LIMIT}s"
 [ -n "$(marker YL-BEGIN:)" ] || fail "never reached /init"
 f=$(marker YL-FAIL:); [ -z "$f" ] || fail "guest check failed: ${f#YL-FAIL: }"
 flags=" $(marker YL-FLAGS:) "
