@@ -16,9 +16,9 @@
 #include "yl/apic.h"
 #include "yl/machine.h"
 
-/* Where the PIIX4 PM block lives: SeaBIOS programs PMBA to this, and the
- * direct kernel boot does the same. */
-#define ACPI_PM_BASE        0xb000
+/* Where the PIIX4 PM block lives: SeaBIOS programs PMBA to this (its log:
+ * "Using pmtimer, ioport 0x608"), and the direct kernel boot does the same. */
+#define ACPI_PM_BASE        0x600
 #define ACPI_SCI_IRQ        9
 #define ACPI_IOAPIC_ADDR    IOAPIC_ADDRESS
 #define ACPI_LAPIC_ADDR     APIC_DEFAULT_ADDRESS

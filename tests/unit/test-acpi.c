@@ -99,9 +99,9 @@ START_TEST(test_tables_after_loader)
     ck_assert_ptr_nonnull(fadt);
     ck_assert_uint_eq(le(fadt + 4, 4), 244);
     ck_assert_uint_eq(le(fadt + 46, 2), 9);                 /* SCI */
-    ck_assert_uint_eq(le(fadt + 56, 4), 0xb000);            /* PM1a_EVT */
-    ck_assert_uint_eq(le(fadt + 64, 4), 0xb004);            /* PM1a_CNT */
-    ck_assert_uint_eq(le(fadt + 76, 4), 0xb008);            /* PM_TMR */
+    ck_assert_uint_eq(le(fadt + 56, 4), ACPI_PM_BASE);     /* PM1a_EVT */
+    ck_assert_uint_eq(le(fadt + 64, 4), ACPI_PM_BASE + 4); /* PM1a_CNT */
+    ck_assert_uint_eq(le(fadt + 76, 4), ACPI_PM_BASE + 8); /* PM_TMR */
     ck_assert_uint_eq(fadt[91], 4);
     ck_assert_uint_eq(le(fadt + 120, 8), 0xcf9);            /* RESET_REG */
     ck_assert_uint_eq(fadt[116], 1);                        /* in I/O space */

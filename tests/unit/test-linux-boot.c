@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hw/acpi/acpi_build.h"
 #include "hw/linux_boot.h"
 #include "yl/machine.h"
 
@@ -204,9 +205,9 @@ START_TEST(test_boot_params)
     ck_assert_uint_eq(rd(m, rsdt, 4), 0x54445352);                /* "RSDT" */
     ck_assert_uint_eq(sum(m, rsdt, rd(m, rsdt + 4, 4)), 0);
     /* Like firmware: the PM block decoded where the FADT says. */
-    uint32_t t0 = ioport_read(&m->io, 0xb008, 4);
+    uint32_t t0 = ioport_read(&m->io, ACPI_PM_BASE + 8, 4);
     ck_assert_uint_ne(t0, 0xffffffff);
-    ck_assert_uint_eq(ioport_read(&m->io, 0xb004, 2) & 1, 1);  /* SCI_EN */
+    ck_assert_uint_eq(ioport_read(&m->io, ACPI_PM_BASE + 4, 2) & 1, 1);  /* SCI_EN */
     done(m);
 }
 END_TEST
