@@ -52,7 +52,8 @@ static void tb_exec(X86CPU *cpu, TB *tb)
     for (; d < end; d++) {
         /* Straight-line execution does not wrap IP in 16-bit code: running
          * past the CS limit faults instead (tb_gen checks the limit). */
-        cpu->next_rip = (cpu->rip + d->len) & ip_mask;
+        uint64_t fallthrough = (cpu->rip + d->len) & ip_mask;
+        cpu->next_rip = fallthrough;
         d->fn(cpu, d);
         cpu->rip = cpu->next_rip;
         cpu->icount++;
@@ -61,6 +62,10 @@ static void tb_exec(X86CPU *cpu, TB *tb)
                 cpu->inhibit_irq = false;
             break;
         }
+        /* Any change of flow leaves the block, even from an instruction not
+         * marked F_END (a REP that yields re-executes itself). */
+        if (unlikely(cpu->rip != fallthrough))
+            break;
         if (unlikely(cpu->tb_invalidated))
             break;
     }
