@@ -2,9 +2,12 @@
  * Leaves outside the basic and extended ranges return the data of the
  * highest basic leaf, as Intel processors do. */
 #include "cpu/x86/sysregs.h"
+#include "yl/apic.h"
 
 #define CPUID_MAX_BASIC 2u
 #define CPUID_MAX_EXT 0x80000004u
+
+#define CPUID_ECX_TSC_DEADLINE (1u << 24)
 
 static const char cpuid_vendor[] = "GenuineIntel";
 static const char cpuid_brand[48] = "Yinglong virtual CPU";
@@ -20,6 +23,19 @@ static uint32_t str_dword(const char *s, int i)
     return v;
 }
 
+/* With a local APIC: its initial ID, the APIC flag while it is globally
+ * enabled (SDM 10.4.3), and the TSC-deadline timer. */
+static void cpuid_apic(X86CPU *cpu, CpuidRegs *r)
+{
+    struct LAPIC *apic = apic_of_cpu(cpu);
+    if (!apic)
+        return;
+    r->ebx |= (uint32_t)cpu->cpu_index << 24;
+    r->ecx |= CPUID_ECX_TSC_DEADLINE;
+    if (apic_get_base(apic) & MSR_APIC_BASE_ENABLE)
+        r->edx |= CPUID_APIC;
+}
+
 static void cpuid_basic(X86CPU *cpu, uint32_t leaf, CpuidRegs *r)
 {
     switch (leaf) {
@@ -32,6 +48,7 @@ static void cpuid_basic(X86CPU *cpu, uint32_t leaf, CpuidRegs *r)
     case 1:
         r->eax = cpu->cpuid_version;
         r->edx = X86_FEATURES_EDX;
+        cpuid_apic(cpu, r);
         break;
     case 2:
         r->eax = 1;         /* one iteration, no cache descriptors */
