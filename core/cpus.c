@@ -83,6 +83,13 @@ static int64_t ns_until_deadline(Machine *m, int64_t cap)
     return left < cap ? left : cap;
 }
 
+/* A timer that just ran may have raised an interrupt the halted CPU takes
+ * at once: sleeping until the next deadline would deliver it a period late. */
+static bool cpu_wakes_now(const X86CPU *cpu)
+{
+    return cpu->nmi_pending || (cpu->irq_line && (cpu->eflags & IF_MASK));
+}
+
 int machine_run(Machine *m)
 {
     X86CPU *cpu = m->cpus[0];
@@ -103,7 +110,8 @@ int machine_run(Machine *m)
         int r = m->accel->vcpu_run(m, cpu, budget > 0 ? budget : 1);
         clock_run_timers(&m->clock);
         int64_t wait = 0;
-        if (r == ACCEL_RUN_HALTED && !m->shutdown_requested && !m->reset_requested)
+        if (r == ACCEL_RUN_HALTED && !m->shutdown_requested && !m->reset_requested &&
+            !cpu_wakes_now(cpu))
             wait = ns_until_deadline(m, MAX_SLEEP_NS);
         poll_events(m, sfd, wait);
     }
