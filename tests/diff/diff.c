@@ -41,7 +41,7 @@ typedef struct Diff {
 } Diff;
 
 static const char *reg_names[8] = { "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi" };
-static const char *fault_names[] = { "none", "#DE", "#UD", "#GP/#SS/#PF", "other" };
+static const char *fault_names[] = { "none", "#DE", "#UD", "#GP/#SS/#PF", "other", "#XM" };
 
 #define F_ARITH 0x8d5u
 #define F_DF 0x400u
@@ -89,6 +89,18 @@ static bool compare(const DiffCase *c, int ninsns, const DiffResult *h,
         if (h->mem[k] != y->mem[k])
             return snprintf(why, n, "memory at %08x: host %02x Yinglong %02x",
                             DIFF_BUF_ADDR + k, h->mem[k], y->mem[k]), false;
+    if (h->st.mxcsr != y->st.mxcsr)
+        return snprintf(why, n, "mxcsr: host %08x Yinglong %08x", h->st.mxcsr,
+                        y->st.mxcsr), false;
+    for (int r = 0; r < 8; r++)
+        if (memcmp(h->st.xmm[r], y->st.xmm[r], 16)) {
+            uint64_t hv[2], yv[2];
+            memcpy(hv, h->st.xmm[r], 16);
+            memcpy(yv, y->st.xmm[r], 16);
+            return snprintf(why, n, "xmm%d: host %016" PRIx64 "%016" PRIx64
+                            " Yinglong %016" PRIx64 "%016" PRIx64, r, hv[1], hv[0],
+                            yv[1], yv[0]), false;
+        }
     const uint8_t *hf = h->st.fpu, *yf = y->st.fpu;
     if (rd16(hf + FPU_FCW) != rd16(yf + FPU_FCW))
         return snprintf(why, n, "fcw: host %04x Yinglong %04x", rd16(hf + FPU_FCW),
@@ -158,6 +170,13 @@ static void print_state(const char *who, const DiffState *s)
         memcpy(&m, s->fpu + FPU_ST0 + 10 * i, 8);
         printf("%s st%d=%04x:%016" PRIx64, i % 3 == 2 ? "\n           " : "", i,
                rd16(s->fpu + FPU_ST0 + 10 * i + 8), m);
+    }
+    printf("\n  %-9s mxcsr=%08x", "", s->mxcsr);
+    for (int i = 0; i < 8; i++) {
+        uint64_t v[2];
+        memcpy(v, s->xmm[i], 16);
+        printf("%s xmm%d=%016" PRIx64 "%016" PRIx64, i % 2 == 0 ? "\n           " : "", i,
+               v[1], v[0]);
     }
     printf("\n");
 }

@@ -27,11 +27,14 @@
 #define DIFF_MAX_INSNS 8
 
 /* Layout known to the native trampoline's assembly: r at 0, eflags at 32,
- * fpu (an FNSAVE image, 32-bit format) at 40. */
+ * fpu (an FNSAVE image, 32-bit format) at 40, mxcsr at 148, xmm0-7 at 160. */
 typedef struct DiffState {
     uint32_t r[8];
     uint64_t eflags;
     uint8_t fpu[108];
+    uint32_t mxcsr;
+    uint32_t pad[2];
+    uint8_t xmm[8][16];
 } DiffState;
 
 /* FNSAVE image fields */
@@ -41,7 +44,7 @@ typedef struct DiffState {
 #define FPU_ST0 28
 
 /* How a run ended: normally, or with a fault at an instruction. */
-enum { FAULT_NONE, FAULT_DE, FAULT_UD, FAULT_GP, FAULT_OTHER };
+enum { FAULT_NONE, FAULT_DE, FAULT_UD, FAULT_GP, FAULT_OTHER, FAULT_XM };
 
 typedef struct DiffResult {
     DiffState st;

@@ -21,60 +21,14 @@
 #include "tests/diff/diff.h"
 #include "yl/cpu.h"
 
-#define F_CF 0x001
-#define F_PF 0x004
-#define F_AF 0x010
-#define F_ZF 0x040
-#define F_SF 0x080
-#define F_OF 0x800
-#define F_ALL (F_CF | F_PF | F_AF | F_ZF | F_SF | F_OF)
-#define F_DF 0x400
+#include "tests/diff/gen.h"
 
-#define C0 0x0100
-#define C1 0x0200
-#define C2 0x0400
-#define C3 0x4000
-#define C_ALL (C0 | C1 | C2 | C3)
+uint32_t rnd(Gen *g, uint32_t n) { return rng_below(g->rng, n); }
+bool chance(Gen *g, uint32_t n) { return rnd(g, n) == 0; }
 
-typedef struct Gen {
-    Rng *rng;
-    DiffCase *c;
-    uint8_t pinned, written;
-    uint32_t undef;
-    uint16_t cundef;
-    bool mem_written;       /* pokes into the buffer may have been overwritten */
-    bool fp_done;           /* a transcendental ran: no more x87 */
-    bool string_ran;        /* a REP string op changed ECX */
-    bool ptrs_moved;        /* a string op moved ESI/EDI (or ECX) */
-} Gen;
+void put(Ins *i, uint8_t b) { i->b[i->n++] = b; }
 
-/* One instruction being built, with its effects. */
-typedef struct Ins {
-    uint8_t b[20];
-    int n;
-    uint8_t writes;         /* GPRs written */
-    uint32_t freads, fdef, fundef;
-    uint16_t creads, cdef, cundef;
-    bool memw;              /* writes memory */
-    bool x87, trans;
-} Ins;
-
-/* An r/m operand: a register, or a memory operand's ModRM (reg field 0),
- * SIB and displacement bytes, aimed at buf_off in the buffer. */
-typedef struct Opnd {
-    bool mem;
-    uint8_t reg;
-    uint8_t ea[6];
-    int nea;
-    uint32_t buf_off;
-} Opnd;
-
-static uint32_t rnd(Gen *g, uint32_t n) { return rng_below(g->rng, n); }
-static bool chance(Gen *g, uint32_t n) { return rnd(g, n) == 0; }
-
-static void put(Ins *i, uint8_t b) { i->b[i->n++] = b; }
-
-static void put_imm(Ins *i, uint32_t v, int bytes)
+void put_imm(Ins *i, uint32_t v, int bytes)
 {
     for (int k = 0; k < bytes; k++)
         put(i, v >> (8 * k));
@@ -86,7 +40,7 @@ static void put_opsize(Ins *i, int size)
         put(i, 0x66);
 }
 
-static void put_modrm(Ins *i, const Opnd *o, int regfield)
+void put_modrm(Ins *i, const Opnd *o, int regfield)
 {
     if (!o->mem) {
         put(i, 0xc0 | regfield << 3 | o->reg);
@@ -99,7 +53,7 @@ static void put_modrm(Ins *i, const Opnd *o, int regfield)
 
 /* The full register a sized register number lives in. */
 static int reg_home(int r, int size) { return size == 1 ? (r & 3) : r; }
-static uint8_t reg_bit(int r, int size) { return 1u << reg_home(r, size); }
+uint8_t reg_bit(int r, int size) { return 1u << reg_home(r, size); }
 static bool is_free(Gen *g, int r) { return !((g->pinned | g->written) >> r & 1); }
 
 static void pin(Gen *g, int r, uint32_t v)
@@ -128,7 +82,7 @@ static uint32_t reg_value(Gen *g)
 }
 
 /* A register the instruction may write (its home not pinned). */
-static bool pick_wreg(Gen *g, int size, uint8_t *out)
+bool pick_wreg(Gen *g, int size, uint8_t *out)
 {
     for (int tries = 0; tries < 16; tries++) {
         int r = rnd(g, 8);
@@ -141,11 +95,17 @@ static bool pick_wreg(Gen *g, int size, uint8_t *out)
 }
 
 /* Memory operand of `size` bytes inside the target window. */
-static bool pick_mem(Gen *g, int size, Opnd *o)
+bool pick_mem(Gen *g, int size, Opnd *o)
+{
+    return pick_mem_aligned(g, size, 1, o);
+}
+
+bool pick_mem_aligned(Gen *g, int size, int align, Opnd *o)
 {
     memset(o, 0, sizeof(*o));
     o->mem = true;
     uint32_t off = DIFF_TARGET_LO + rnd(g, DIFF_TARGET_HI - DIFF_TARGET_LO - size);
+    off &= ~(uint32_t)(align - 1);
     int64_t target = DIFF_BUF_ADDR + off;
     int form = rnd(g, 5);       /* 0-2: base(+disp); 3: SIB base+index; 4: SIB index only */
     int base = form < 4 ? (int)rnd(g, 8) : -1;
@@ -237,7 +197,7 @@ static void maybe_lock(Gen *g, Ins *i, const Opnd *o)
 
 /* ES/CS/SS/DS overrides are no-ops natively and flat in the guest; but a
  * write through CS is #GP in the guest (code is not writable). */
-static void maybe_segovr(Gen *g, Ins *i, const Opnd *o)
+void maybe_segovr(Gen *g, Ins *i, const Opnd *o)
 {
     static const uint8_t ovr[] = { 0x26, 0x36, 0x3e, 0x2e };
     if (o->mem && chance(g, 16))
@@ -1081,6 +1041,7 @@ static void gen_init(Gen *g)
         c->init.r[r] = reg_value(g);
     c->init.eflags = 0x202 | (rng_next(g->rng) & F_ALL) | (chance(g, 4) ? F_DF : 0);
     gen_fpu(g, c->init.fpu);
+    gen_sse_init(g);
     for (uint32_t k = 0; k < DIFF_BUF_SIZE; k += 8) {
         uint64_t v = rng_next(g->rng);
         if (chance(g, 8))
@@ -1124,7 +1085,7 @@ static bool gen_one(Gen *g)
     memset(&i, 0, sizeof(i));
     memset(&prep, 0, sizeof(prep));
     bool ok;
-    uint32_t pick = rnd(g, 100);
+    uint32_t pick = rnd(g, 125);
     if (pick < 16) ok = gen_alu(g, &i);
     else if (pick < 20) ok = gen_test(g, &i);
     else if (pick < 26) ok = gen_unary(g, &i);
@@ -1136,7 +1097,8 @@ static bool gen_one(Gen *g)
     else if (pick < 68) ok = gen_datamov(g, &i);
     else if (pick < 71) ok = gen_flagops(g, &i);
     else if (pick < 76) ok = gen_string(g, &i);
-    else ok = gen_x87(g, &i);
+    else if (pick < 100) ok = gen_x87(g, &i);
+    else ok = gen_sse(g, &i);
     if (!ok)
         return false;
     if (prep.n) {

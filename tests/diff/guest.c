@@ -67,6 +67,7 @@ static int vec_fault(int vec)
     case EXC_DE: return FAULT_DE;
     case EXC_UD: return FAULT_UD;
     case EXC_GP: case EXC_SS: case EXC_PF: return FAULT_GP;
+    case EXC_XM: return FAULT_XM;
     default: return FAULT_OTHER;
     }
 }
@@ -93,6 +94,11 @@ void diff_guest_run(struct DiffGuest *g, const DiffCase *c, DiffResult *out)
         cpu->regs[i] = c->init.r[i];
     x86_set_eflags(cpu, (uint32_t)c->init.eflags, ~0u);
     fpu_to_guest(cpu, c->init.fpu);
+    /* The native side runs under an OS that enabled SSE and #XM. */
+    cpu->cr[4] |= CR4_OSFXSR | CR4_OSXMMEXCPT;
+    cpu->mxcsr = c->init.mxcsr;
+    for (int i = 0; i < 8; i++)
+        memcpy(cpu->xmm[i].b, c->init.xmm[i], 16);
     cpu->rip = G_CODE;
 
     memset(out, 0, sizeof(*out));
@@ -102,6 +108,9 @@ void diff_guest_run(struct DiffGuest *g, const DiffCase *c, DiffResult *out)
         out->st.r[i] = (uint32_t)cpu->regs[i];
     out->st.eflags = x86_get_eflags(cpu);
     fpu_from_guest(cpu, out->st.fpu);
+    out->st.mxcsr = cpu->mxcsr;
+    for (int i = 0; i < 8; i++)
+        memcpy(out->st.xmm[i], cpu->xmm[i].b, 16);
     phys_rw(as, DIFF_BUF_ADDR, out->mem, DIFF_BUF_SIZE, false);
 
     if (r != HARNESS_HALTED) {

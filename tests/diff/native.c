@@ -28,8 +28,15 @@ __asm__(
     "    mov %rdi, %r15\n"
     "    mov %rsi, %r14\n"
     "    lea 1f(%rip), %r12\n"
+    "    sub $16, %rsp\n"
+    "    stmxcsr (%rsp)\n"
     "    mov %rsp, %r13\n"
     "    frstor 40(%r15)\n"
+    "    ldmxcsr 148(%r15)\n"
+    "    movdqu 160(%r15), %xmm0\n movdqu 176(%r15), %xmm1\n"
+    "    movdqu 192(%r15), %xmm2\n movdqu 208(%r15), %xmm3\n"
+    "    movdqu 224(%r15), %xmm4\n movdqu 240(%r15), %xmm5\n"
+    "    movdqu 256(%r15), %xmm6\n movdqu 272(%r15), %xmm7\n"
     "    pushq 32(%r15)\n"
     "    popfq\n"
     "    mov 0(%r15), %eax\n"
@@ -54,6 +61,13 @@ __asm__(
     "    pushfq\n"
     "    popq 32(%r15)\n"
     "    fnsave 40(%r15)\n"
+    "    stmxcsr 148(%r15)\n"
+    "    movdqu %xmm0, 160(%r15)\n movdqu %xmm1, 176(%r15)\n"
+    "    movdqu %xmm2, 192(%r15)\n movdqu %xmm3, 208(%r15)\n"
+    "    movdqu %xmm4, 224(%r15)\n movdqu %xmm5, 240(%r15)\n"
+    "    movdqu %xmm6, 256(%r15)\n movdqu %xmm7, 272(%r15)\n"
+    "    ldmxcsr (%rsp)\n"
+    "    add $16, %rsp\n"
     "    cld\n"
     "    pop %r15\n pop %r14\n pop %r13\n pop %r12\n pop %rbp\n pop %rbx\n"
     "    ret\n"
@@ -65,12 +79,14 @@ static uint8_t *native_code;
 static sigjmp_buf native_jmp;
 static volatile sig_atomic_t native_sig;
 static volatile uintptr_t native_fault_rip;
+static volatile long native_trapno;
 
 static void native_fault(int sig, siginfo_t *si, void *uc_)
 {
     ucontext_t *uc = uc_;
     native_sig = sig;
     native_fault_rip = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+    native_trapno = (long)uc->uc_mcontext.gregs[REG_TRAPNO];
     siglongjmp(native_jmp, 1);
 }
 
@@ -109,7 +125,7 @@ int diff_native_init(void)
 static int fault_kind(int sig)
 {
     switch (sig) {
-    case SIGFPE: return FAULT_DE;
+    case SIGFPE: return native_trapno == 19 ? FAULT_XM : FAULT_DE;
     case SIGILL: return FAULT_UD;
     case SIGSEGV: return FAULT_GP;
     default: return FAULT_OTHER;
@@ -132,7 +148,9 @@ void diff_native_run(const DiffCase *c, DiffResult *out)
         diff_trampoline(&st, native_code);
         out->st = st;
     } else {
-        __asm__ volatile("fninit");
+        /* The host's MXCSR is callee-saved state: back to the default. */
+        uint32_t mx = 0x1f80;
+        __asm__ volatile("fninit\n\tldmxcsr %0" : : "m"(mx));
         out->fault = fault_kind(native_sig);
         out->fault_off = (int)(native_fault_rip - (uintptr_t)native_code);
     }

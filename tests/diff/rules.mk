@@ -1,5 +1,6 @@
 # Differential tester: the host CPU as the oracle (tests/diff/diff.h).
-DIFF_SRCS := tests/diff/diff.c tests/diff/gen.c tests/diff/native.c tests/diff/guest.c
+DIFF_SRCS := tests/diff/diff.c tests/diff/gen.c tests/diff/gen-sse.c tests/diff/native.c \
+    tests/diff/guest.c
 DIFF_OBJS := $(DIFF_SRCS:%.c=$(BUILD)/%.o)
 DIFF_BIN := $(BUILD)/tests/diff/diff
 DIFF_CASES ?= 300000
