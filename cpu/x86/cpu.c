@@ -67,6 +67,8 @@ void x86_cpu_reset(X86CPU *cpu)
     cpu->mxcsr = 0x1f80;
 
     cpu->halted = false;
+    /* The MP initialization protocol made CPU 0 the bootstrap processor. */
+    cpu->wait_for_sipi = cpu->cpu_index != 0;
     cpu->nmi_pending = false;
     cpu->inhibit_irq = false;
     cpu->exception_index = -1;
@@ -79,6 +81,35 @@ void x86_cpu_reset(X86CPU *cpu)
     cpu->a20_mask = 0xffffffffu;
     x86_msr_reset(cpu);
     tlb_flush(cpu);
+}
+
+void x86_cpu_init_ipi(X86CPU *cpu)
+{
+    X87State fpu = cpu->fpu;
+    XMMReg xmm[16];
+    memcpy(xmm, cpu->xmm, sizeof(xmm));
+    uint32_t mxcsr = cpu->mxcsr;
+    MSRState msr = cpu->msr;
+    uint64_t tsc_base = cpu->tsc_base;
+    x86_cpu_reset(cpu);
+    cpu->fpu = fpu;
+    memcpy(cpu->xmm, xmm, sizeof(xmm));
+    cpu->mxcsr = mxcsr;
+    cpu->tsc_base = tsc_base;
+    cpu->msr.tsc_offset = msr.tsc_offset;
+    cpu->msr.mtrr_deftype = msr.mtrr_deftype;
+    memcpy(cpu->msr.mtrr_fixed, msr.mtrr_fixed, sizeof(msr.mtrr_fixed));
+    memcpy(cpu->msr.mtrr_var, msr.mtrr_var, sizeof(msr.mtrr_var));
+}
+
+void x86_cpu_sipi(X86CPU *cpu, uint8_t vector)
+{
+    if (!cpu->wait_for_sipi)
+        return;
+    cpu->wait_for_sipi = false;
+    cpu->halted = false;
+    seg_set(cpu, R_CS, (uint16_t)(vector << 8), (uint32_t)vector << 12, 0xffff, SEG_CODE_FLAGS);
+    cpu->rip = cpu->next_rip = 0;
 }
 
 /* ---- EFLAGS ------------------------------------------------------------ */

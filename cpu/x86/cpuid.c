@@ -4,10 +4,30 @@
 #include "cpu/x86/sysregs.h"
 #include "yl/apic.h"
 
-#define CPUID_MAX_BASIC 2u
+#define CPUID_MAX_BASIC 0xdu
 #define CPUID_MAX_EXT 0x80000004u
 
 #define CPUID_ECX_TSC_DEADLINE (1u << 24)
+#define CPUID_HTT (1u << 28)     /* EBX[23:16] counts logical processors */
+
+/* The SSE-era features (cpu/x86/sse*.c, fxsave.c, xsave.c).  Held back
+ * until complete: SSE3 (needs the x87 FISTTP), hence SSSE3/SSE4.1 too;
+ * SSE4.2 (PCMPxSTRx); RDTSCP (needs the IA32_TSC_AUX MSR); CX16 (needs
+ * the 0F C7 /1 REX.W dispatch to x86_cmpxchg16b); MMX. */
+#define CPUID_EDX_CLFSH (1u << 19)
+#define CPUID_EDX_FXSR (1u << 24)
+#define CPUID_EDX_SSE (1u << 25)
+#define CPUID_EDX_SSE2 (1u << 26)
+#define CPUID_ECX_MOVBE (1u << 22)
+#define CPUID_ECX_POPCNT (1u << 23)
+#define CPUID_ECX_XSAVE (1u << 26)
+#define CPUID_ECX_OSXSAVE (1u << 27)
+#define CPUID_EXT_ECX_ABM (1u << 5)     /* LZCNT */
+#define SSE_FEATURES_EDX (CPUID_EDX_CLFSH | CPUID_EDX_FXSR | CPUID_EDX_SSE | CPUID_EDX_SSE2)
+#define SSE_FEATURES_ECX (CPUID_ECX_MOVBE | CPUID_ECX_POPCNT | CPUID_ECX_XSAVE)
+/* XSAVE: x87 and SSE state, in a 576-byte area (legacy region + header). */
+#define XSAVE_XCR0_SUPPORTED 3u
+#define XSAVE_SIZE 576u
 
 static const char cpuid_vendor[] = "GenuineIntel";
 static const char cpuid_brand[48] = "Yinglong virtual CPU";
@@ -47,11 +67,20 @@ static void cpuid_basic(X86CPU *cpu, uint32_t leaf, CpuidRegs *r)
         break;
     case 1:
         r->eax = cpu->cpuid_version;
-        r->edx = X86_FEATURES_EDX;
+        r->edx = X86_FEATURES_EDX | SSE_FEATURES_EDX;
+        r->ebx = 8 << 8;    /* CLFLUSH line size: 8 quadwords */
+        r->ecx = SSE_FEATURES_ECX | ((cpu->cr[4] & CR4_OSXSAVE) ? CPUID_ECX_OSXSAVE : 0);
         cpuid_apic(cpu, r);
         break;
     case 2:
         r->eax = 1;         /* one iteration, no cache descriptors */
+        break;
+    case 0xd:               /* XSAVE; the sub-leaf is in ECX */
+        if ((uint32_t)cpu->regs[R_ECX] == 0) {
+            r->eax = XSAVE_XCR0_SUPPORTED;
+            r->ebx = XSAVE_SIZE;
+            r->ecx = XSAVE_SIZE;
+        }
         break;
     }
 }
@@ -63,6 +92,8 @@ void x86_cpuid(X86CPU *cpu, uint32_t leaf, uint32_t *eax, uint32_t *ebx,
     if (leaf >= 0x80000000u && leaf <= CPUID_MAX_EXT) {
         if (leaf == 0x80000000u) {
             r.eax = CPUID_MAX_EXT;
+        } else if (leaf == 0x80000001u) {
+            r.ecx = CPUID_EXT_ECX_ABM;
         } else if (leaf >= 0x80000002u) {
             int b = (leaf - 0x80000002u) * 4;
             r.eax = str_dword(cpuid_brand, b);

@@ -189,6 +189,8 @@ typedef struct X86CPU {
 
     /* Events */
     bool halted;
+    bool wait_for_sipi;     /* an AP after RESET or INIT: runs nothing until a
+                               start-up IPI (x86_cpu_sipi) */
     bool irq_line;          /* INTR from the PIC */
     bool nmi_pending;
     bool inhibit_irq;       /* after STI / MOV SS / POP SS */
@@ -215,7 +217,9 @@ typedef struct X86CPU {
     uint64_t pdpte[4];          /* PAE: PDPTEs loaded with CR3 */
     uint32_t a20_mask;
     uint32_t cpuid_version; /* CPUID.1.EAX */
-    int cpu_index;
+    int cpu_index;          /* 0 is the bootstrap processor; = initial APIC ID */
+    int cpuid_logical;      /* logical processors per package, CPUID.1
+                               EBX[23:16] (with EDX.HTT when > 1) */
 
     struct Machine *machine;
     struct AddressSpace *as;
@@ -228,6 +232,12 @@ typedef struct X86CPU {
 void x86_cpu_init(X86CPU *cpu, struct Machine *m, struct AddressSpace *as,
                   struct IOSpace *io, const Log *log);
 void x86_cpu_reset(X86CPU *cpu);       /* power-on / RESET state, F000:FFF0 */
+/* An INIT: the RESET state except x87/SSE registers, MTRRs and the TSC
+ * (SDM vol. 3 table 9-1); an AP then waits for a SIPI. */
+void x86_cpu_init_ipi(X86CPU *cpu);
+/* A start-up IPI: a CPU waiting for one starts in real mode at
+ * CS = vector << 8, IP = 0; any other CPU ignores it. */
+void x86_cpu_sipi(X86CPU *cpu, uint8_t vector);
 void x86_cpu_dump(X86CPU *cpu, FILE *f);   /* -d cpu and `info registers` */
 /* INTR level from the interrupt controller. */
 void x86_cpu_set_irq(X86CPU *cpu, bool level);
