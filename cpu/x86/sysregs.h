@@ -31,7 +31,8 @@
                           CPUID_PGE | CPUID_CMOV)
 
 /* CR4 bits that may be set: those of the features above. */
-#define X86_CR4_VALID (CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCE)
+#define X86_CR4_VALID (CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCE | \
+                       CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE)
 
 /* DR6/DR7 fixed bits */
 #define DR6_FIXED 0xffff0ff0u
