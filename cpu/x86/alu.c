@@ -2,9 +2,9 @@
  * INC/DEC, NOT/NEG, and the instructions that set single flags. */
 #include "cpu/x86/int.h"
 
-uint32_t alu_calc(X86CPU *cpu, int op, int size, uint32_t a, uint32_t b)
+uint64_t alu_calc(X86CPU *cpu, int op, int size, uint64_t a, uint64_t b)
 {
-    uint32_t r;
+    uint64_t r;
     switch (op) {
     case ALU_ADD: r = a + b; break;
     case ALU_OR: r = a | b; break;
@@ -17,7 +17,7 @@ uint32_t alu_calc(X86CPU *cpu, int op, int size, uint32_t a, uint32_t b)
     return r & size_mask_of(size);
 }
 
-void alu_flags(X86CPU *cpu, int op, int size, uint32_t a, uint32_t b, uint32_t r)
+void alu_flags(X86CPU *cpu, int op, int size, uint64_t a, uint64_t b, uint64_t r)
 {
     static const uint8_t family[8] = {
         CC_OP_ADDB, CC_OP_LOGICB, CC_OP_ADCB, CC_OP_SBBB,
@@ -27,32 +27,24 @@ void alu_flags(X86CPU *cpu, int op, int size, uint32_t a, uint32_t b, uint32_t r
 }
 
 /* dest(r/m) op= src; CMP does not write. */
-static void alu_rm(X86CPU *cpu, const Insn *d, int op, int size, uint32_t b)
+static void alu_rm(X86CPU *cpu, const Insn *d, int op, int size, uint64_t b)
 {
-    uint32_t a, r;
+    uint64_t ea = 0;
     b &= size_mask_of(size);
-    if (d->mod == 3) {
-        a = reg_get(cpu, d->rm, size);
-        r = alu_calc(cpu, op, size, a, b);
-        if (op != ALU_CMP)
-            reg_set(cpu, d->rm, size, r);
-    } else {
-        uint32_t ea = insn_ea(cpu, d);
-        a = mem_ld(cpu, d->seg, ea, size);
-        r = alu_calc(cpu, op, size, a, b);
-        if (op != ALU_CMP)
-            mem_st(cpu, d->seg, ea, size, r);
-    }
+    uint64_t a = rmw_load(cpu, d, size, &ea);
+    uint64_t r = alu_calc(cpu, op, size, a, b);
+    if (op != ALU_CMP)
+        rmw_store(cpu, d, size, ea, r);
     alu_flags(cpu, op, size, a, b, r);
 }
 
-/* reg op= src */
-static void alu_reg(X86CPU *cpu, int reg, int op, int size, uint32_t b)
+/* reg op= src; reg is a register operand of d (REX byte-register rules). */
+static void alu_reg(X86CPU *cpu, const Insn *d, int reg, int op, int size, uint64_t b)
 {
-    uint32_t a = reg_get(cpu, reg, size);
-    uint32_t r = alu_calc(cpu, op, size, a, b);
+    uint64_t a = opreg_get(cpu, d, reg, size);
+    uint64_t r = alu_calc(cpu, op, size, a, b);
     if (op != ALU_CMP)
-        reg_set(cpu, reg, size, r);
+        opreg_set(cpu, d, reg, size, r);
     alu_flags(cpu, op, size, a, b, r);
 }
 
@@ -60,22 +52,22 @@ static void alu_reg(X86CPU *cpu, int reg, int op, int size, uint32_t b)
 void op_alu_E_G(X86CPU *cpu, const Insn *d)
 {
     int size = insn_size_w(d);
-    alu_rm(cpu, d, (d->op >> 3) & 7, size, reg_get(cpu, d->reg, size));
+    alu_rm(cpu, d, (d->op >> 3) & 7, size, greg_get(cpu, d, size));
 }
 
 /* 02 03 0A 0B ... 3A 3B: Gb,Eb / Gv,Ev */
 void op_alu_G_E(X86CPU *cpu, const Insn *d)
 {
     int size = insn_size_w(d);
-    uint32_t b = rm_get(cpu, d, size);
-    alu_reg(cpu, d->reg, (d->op >> 3) & 7, size, b);
+    uint64_t b = rm_get(cpu, d, size);
+    alu_reg(cpu, d, d->rreg, (d->op >> 3) & 7, size, b);
 }
 
-/* 04 05 0C 0D ... 3C 3D: AL,Ib / eAX,Iz */
+/* 04 05 0C 0D ... 3C 3D: AL,Ib / eAX,Iz (imm32 sign-extended for REX.W) */
 void op_alu_A_I(X86CPU *cpu, const Insn *d)
 {
     int size = insn_size_w(d);
-    alu_reg(cpu, R_EAX, (d->op >> 3) & 7, size, d->imm & size_mask_of(size));
+    alu_reg(cpu, d, R_EAX, (d->op >> 3) & 7, size, d->imm & size_mask_of(size));
 }
 
 /* 80 81 82 83: group 1, Eb,Ib / Ev,Iz / Eb,Ib / Ev,Ib sign-extended */
@@ -85,7 +77,7 @@ void op_grp1(X86CPU *cpu, const Insn *d)
     alu_rm(cpu, d, d->reg, size, d->imm);
 }
 
-static void test_flags(X86CPU *cpu, int size, uint32_t r)
+static void test_flags(X86CPU *cpu, int size, uint64_t r)
 {
     cc_record(cpu, cc_op_sized(CC_OP_LOGICB, size), r & size_mask_of(size), 0, 0);
 }
@@ -94,8 +86,8 @@ static void test_flags(X86CPU *cpu, int size, uint32_t r)
 void op_test_E_G(X86CPU *cpu, const Insn *d)
 {
     int size = insn_size_w(d);
-    uint32_t a = rm_get(cpu, d, size);
-    test_flags(cpu, size, a & reg_get(cpu, d->reg, size));
+    uint64_t a = rm_get(cpu, d, size);
+    test_flags(cpu, size, a & greg_get(cpu, d, size));
 }
 
 /* A8 A9: TEST AL,Ib / eAX,Iz */
@@ -113,30 +105,30 @@ void op_test_E_I(X86CPU *cpu, const Insn *d)
 }
 
 /* INC/DEC keep CF: it is saved into cc_src before cc_op changes. */
-static void incdec_rm(X86CPU *cpu, const Insn *d, int size, bool dec)
+static void incdec_commit(X86CPU *cpu, int size, bool dec, uint64_t a, uint64_t r)
 {
-    uint32_t a, r, ea = 0;
-    a = d->mod == 3 ? reg_get(cpu, d->rm, size)
-                    : mem_ld(cpu, d->seg, ea = insn_ea(cpu, d), size);
-    r = (dec ? a - 1 : a + 1) & size_mask_of(size);
-    if (d->mod == 3)
-        reg_set(cpu, d->rm, size, r);
-    else
-        mem_st(cpu, d->seg, ea, size, r);
     uint32_t cf = cc_compute_c(cpu);
     cc_record(cpu, cc_op_sized(dec ? CC_OP_DECB : CC_OP_INCB, size), r, cf, a);
 }
 
-/* 40-4F: INC/DEC r16/r32 */
+static void incdec_rm(X86CPU *cpu, const Insn *d, int size, bool dec)
+{
+    uint64_t ea = 0;
+    uint64_t a = rmw_load(cpu, d, size, &ea);
+    uint64_t r = (dec ? a - 1 : a + 1) & size_mask_of(size);
+    rmw_store(cpu, d, size, ea, r);
+    incdec_commit(cpu, size, dec, a, r);
+}
+
+/* 40-4F: INC/DEC r16/r32 (REX prefixes in 64-bit mode) */
 void op_incdec_r(X86CPU *cpu, const Insn *d)
 {
-    int size = d->opsize, reg = d->op & 7;
+    int size = d->opsize, reg = d->opreg;
     bool dec = d->op & 8;
-    uint32_t a = reg_get(cpu, reg, size);
-    uint32_t r = (dec ? a - 1 : a + 1) & size_mask_of(size);
-    uint32_t cf = cc_compute_c(cpu);
+    uint64_t a = reg_get(cpu, reg, size);
+    uint64_t r = (dec ? a - 1 : a + 1) & size_mask_of(size);
     reg_set(cpu, reg, size, r);
-    cc_record(cpu, cc_op_sized(dec ? CC_OP_DECB : CC_OP_INCB, size), r, cf, a);
+    incdec_commit(cpu, size, dec, a, r);
 }
 
 /* FE FF /0: INC Eb/Ev */
@@ -155,26 +147,19 @@ void op_dec_E(X86CPU *cpu, const Insn *d)
 void op_not_E(X86CPU *cpu, const Insn *d)
 {
     int size = insn_size_w(d);
-    if (d->mod == 3) {
-        reg_set(cpu, d->rm, size, ~reg_get(cpu, d->rm, size));
-    } else {
-        uint32_t ea = insn_ea(cpu, d);
-        mem_st(cpu, d->seg, ea, size, ~mem_ld(cpu, d->seg, ea, size));
-    }
+    uint64_t ea = 0;
+    uint64_t a = rmw_load(cpu, d, size, &ea);
+    rmw_store(cpu, d, size, ea, ~a & size_mask_of(size));
 }
 
 /* F6 F7 /3: NEG = 0 - x; CF = (x != 0) falls out of the SUB flags. */
 void op_neg_E(X86CPU *cpu, const Insn *d)
 {
     int size = insn_size_w(d);
-    uint32_t a, r, ea = 0;
-    a = d->mod == 3 ? reg_get(cpu, d->rm, size)
-                    : mem_ld(cpu, d->seg, ea = insn_ea(cpu, d), size);
-    r = (0 - a) & size_mask_of(size);
-    if (d->mod == 3)
-        reg_set(cpu, d->rm, size, r);
-    else
-        mem_st(cpu, d->seg, ea, size, r);
+    uint64_t ea = 0;
+    uint64_t a = rmw_load(cpu, d, size, &ea);
+    uint64_t r = (0 - a) & size_mask_of(size);
+    rmw_store(cpu, d, size, ea, r);
     cc_record(cpu, cc_op_sized(CC_OP_SUBB, size), r, a, 0);
 }
 
@@ -205,7 +190,8 @@ void op_std(X86CPU *cpu, const Insn *d)
     cpu->eflags |= DF_MASK;
 }
 
-/* 9F LAHF: AH = SF ZF 0 AF 0 PF 1 CF */
+/* 9F LAHF: AH = SF ZF 0 AF 0 PF 1 CF (always AH, REX or not; valid in
+ * 64-bit mode as on every CPU with CPUID LAHF_LM) */
 void op_lahf(X86CPU *cpu, const Insn *d)
 {
     reg_set(cpu, 4, 1, (int_flags(cpu) & (CC_S | CC_Z | CC_A | CC_P | CC_C)) | 0x02);

@@ -4,42 +4,43 @@
 enum { BT_TEST, BT_SET, BT_RESET, BT_COMPLEMENT };
 
 /* CF = the bit; ZF is kept, the other flags (undefined) too. */
-static void bt_commit_cf(X86CPU *cpu, uint32_t v, int bit)
+static void bt_commit_cf(X86CPU *cpu, uint64_t v, int bit)
 {
     cc_set_flags(cpu, (v >> bit) & 1 ? CC_C : 0, CC_C);
 }
 
-static uint32_t bt_apply(int kind, uint32_t v, int bit)
+static uint64_t bt_apply(int kind, uint64_t v, int bit)
 {
     switch (kind) {
-    case BT_SET: return v | (1u << bit);
-    case BT_RESET: return v & ~(1u << bit);
-    case BT_COMPLEMENT: return v ^ (1u << bit);
+    case BT_SET: return v | (1ull << bit);
+    case BT_RESET: return v & ~(1ull << bit);
+    case BT_COMPLEMENT: return v ^ (1ull << bit);
     default: return v;
     }
 }
 
 /* With a memory operand and a register offset, the offset is a signed bit
  * index from the operand's address: it may reach far beyond it. */
-static void bt_common(X86CPU *cpu, const Insn *d, int kind, uint32_t offset, bool reg_offset)
+static uint64_t bt_mem_ea(X86CPU *cpu, const Insn *d, int size, uint64_t offset)
 {
-    int size = d->opsize, bits = 8 * size;
-    int bit = offset & (bits - 1);
+    uint64_t ea = insn_ea(cpu, d);
+    int64_t units = sext(offset, size) >> bits_log2(size);
+    return addr_mask(d->adsize, ea + (uint64_t)units * size);
+}
+
+static void bt_common(X86CPU *cpu, const Insn *d, int kind, uint64_t offset, bool reg_offset)
+{
+    int size = d->opsize;
+    int bit = offset & (8 * size - 1);
     if (d->mod == 3) {
-        uint32_t v = reg_get(cpu, d->rm, size);
+        uint64_t v = opreg_get(cpu, d, d->rrm, size);
         if (kind != BT_TEST)
-            reg_set(cpu, d->rm, size, bt_apply(kind, v, bit));
+            opreg_set(cpu, d, d->rrm, size, bt_apply(kind, v, bit));
         bt_commit_cf(cpu, v, bit);
         return;
     }
-    uint32_t ea = insn_ea(cpu, d);
-    if (reg_offset) {
-        int32_t units = sext(offset, size) >> (size == 2 ? 4 : 5);
-        ea += (uint32_t)(units * size);
-        if (d->adsize == 2)
-            ea &= 0xffff;
-    }
-    uint32_t v = mem_ld(cpu, d->seg, ea, size);
+    uint64_t ea = reg_offset ? bt_mem_ea(cpu, d, size, offset) : insn_ea(cpu, d);
+    uint64_t v = mem_ld(cpu, d->seg, ea, size);
     if (kind != BT_TEST)
         mem_st(cpu, d->seg, ea, size, bt_apply(kind, v, bit));
     bt_commit_cf(cpu, v, bit);
@@ -49,7 +50,7 @@ static void bt_common(X86CPU *cpu, const Insn *d, int kind, uint32_t offset, boo
 void op_bt_E_G(X86CPU *cpu, const Insn *d)
 {
     static const uint8_t kind_of[4] = { BT_TEST, BT_SET, BT_RESET, BT_COMPLEMENT };
-    bt_common(cpu, d, kind_of[(d->op >> 3) & 3], reg_get(cpu, d->reg, d->opsize), true);
+    bt_common(cpu, d, kind_of[(d->op >> 3) & 3], greg_get(cpu, d, d->opsize), true);
 }
 
 /* 0F BA /4-/7: BT BTS BTR BTC Ev,Ib */
@@ -65,13 +66,13 @@ void op_bt_E_I(X86CPU *cpu, const Insn *d)
 static void bit_scan(X86CPU *cpu, const Insn *d, bool reverse)
 {
     int size = d->opsize;
-    uint32_t v = rm_get(cpu, d, size);
+    uint64_t v = rm_get(cpu, d, size);
     if (v == 0) {
         cc_set_flags(cpu, CC_Z | CC_P, CC_ALL);
         return;
     }
-    int idx = reverse ? 31 - __builtin_clz(v) : __builtin_ctz(v);
-    reg_set(cpu, d->reg, size, idx);
+    int idx = reverse ? 63 - __builtin_clzll(v) : __builtin_ctzll(v);
+    reg_set(cpu, d->rreg, size, idx);
     cc_set_flags(cpu, __builtin_parity(idx) ? 0 : CC_P, CC_ALL);
 }
 

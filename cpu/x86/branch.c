@@ -1,17 +1,17 @@
-/* Near control transfers: Jcc, JMP, CALL, RET, LOOP/LOOPE/LOOPNE, JCXZ,
- * and ENTER/LEAVE.  A near target is masked to 16 bits with a 16-bit
- * operand size and must lie within the CS limit (#GP(0) otherwise). */
+/* Near control transfers: Jcc, JMP, CALL, RET, LOOP/LOOPE/LOOPNE, JrCXZ,
+ * and ENTER/LEAVE.  A near target is masked to the operand size (16, 32;
+ * 64 in 64-bit mode, where the table's F_F64 makes it so) and must lie
+ * within the CS limit, or in 64-bit mode be canonical (#GP(0) otherwise). */
 #include "cpu/x86/int.h"
 
-static uint32_t rel_target(X86CPU *cpu, const Insn *d)
+static uint64_t rel_target(X86CPU *cpu, const Insn *d)
 {
-    uint32_t t = (uint32_t)cpu->next_rip + d->imm;
-    return d->opsize == 2 ? (uint16_t)t : t;
+    return (cpu->next_rip + d->imm) & size_mask_of(d->opsize);
 }
 
-static void jump_to(X86CPU *cpu, uint32_t t)
+static void jump_to(X86CPU *cpu, const Insn *d, uint64_t t)
 {
-    near_jump_check(cpu, t);
+    near_jump_check(cpu, d, t);
     cpu->next_rip = t;
 }
 
@@ -19,25 +19,25 @@ static void jump_to(X86CPU *cpu, uint32_t t)
 void op_jcc(X86CPU *cpu, const Insn *d)
 {
     if (cc_test(cpu, d->op & 15))
-        jump_to(cpu, rel_target(cpu, d));
+        jump_to(cpu, d, rel_target(cpu, d));
 }
 
 /* E9 EB: JMP rel */
 void op_jmp_rel(X86CPU *cpu, const Insn *d)
 {
-    jump_to(cpu, rel_target(cpu, d));
+    jump_to(cpu, d, rel_target(cpu, d));
 }
 
 /* FF /4: JMP Ev */
 void op_jmp_E(X86CPU *cpu, const Insn *d)
 {
-    jump_to(cpu, rm_get(cpu, d, d->opsize));
+    jump_to(cpu, d, rm_get(cpu, d, d->opsize));
 }
 
-static void call_to(X86CPU *cpu, const Insn *d, uint32_t t)
+static void call_to(X86CPU *cpu, const Insn *d, uint64_t t)
 {
-    near_jump_check(cpu, t);
-    x86_push(cpu, d->opsize, (uint32_t)cpu->next_rip);
+    near_jump_check(cpu, d, t);
+    x86_push(cpu, d->opsize, cpu->next_rip & size_mask_of(d->opsize));
     cpu->next_rip = t;
 }
 
@@ -55,8 +55,8 @@ void op_call_E(X86CPU *cpu, const Insn *d)
 
 static void ret_near(X86CPU *cpu, const Insn *d, uint16_t extra)
 {
-    uint32_t t = x86_peek(cpu, d->opsize, 0);
-    near_jump_check(cpu, t);
+    uint64_t t = x86_peek(cpu, d->opsize, 0);
+    near_jump_check(cpu, d, t);
     sp_set(cpu, sp_get(cpu) + d->opsize + extra);
     cpu->next_rip = t;
 }
@@ -72,44 +72,42 @@ void op_ret(X86CPU *cpu, const Insn *d)
     ret_near(cpu, d, 0);
 }
 
-/* E0 E1 E2: LOOPNE LOOPE LOOP; the address size picks CX or ECX.  The
- * count is written only after the branch target passed its check. */
+/* E0 E1 E2: LOOPNE LOOPE LOOP; the address size picks CX, ECX or RCX.
+ * The count is written only after the branch target passed its check. */
 void op_loop(X86CPU *cpu, const Insn *d)
 {
-    uint32_t count = areg_get(cpu, R_ECX, d->adsize) - 1;
-    if (d->adsize == 2)
-        count &= 0xffff;
+    uint64_t count = addr_mask(d->adsize, areg_get(cpu, R_ECX, d->adsize) - 1);
     bool take = count != 0;
     if (d->op == 0xe0)
         take = take && !cc_test(cpu, 4);
     else if (d->op == 0xe1)
         take = take && cc_test(cpu, 4);
     if (take)
-        jump_to(cpu, rel_target(cpu, d));
+        jump_to(cpu, d, rel_target(cpu, d));
     areg_set(cpu, R_ECX, d->adsize, count);
 }
 
-/* E3: JCXZ / JECXZ */
+/* E3: JCXZ / JECXZ / JRCXZ */
 void op_jcxz(X86CPU *cpu, const Insn *d)
 {
     if (areg_get(cpu, R_ECX, d->adsize) == 0)
-        jump_to(cpu, rel_target(cpu, d));
+        jump_to(cpu, d, rel_target(cpu, d));
 }
 
 /* C8 iw ib: ENTER size, level.  Everything is written to the stack first,
- * then eBP and eSP are committed. */
+ * then rBP and rSP are committed. */
 void op_enter(X86CPU *cpu, const Insn *d)
 {
     int size = d->opsize, level = d->imm2 & 31;
-    uint32_t m = sp_mask(cpu);
-    uint32_t sp = sp_get(cpu), bp = (uint32_t)cpu->regs[R_EBP] & m;
+    uint64_t m = stack_width_mask(cpu);
+    uint64_t sp = sp_get(cpu), bp = cpu->regs[R_EBP] & m;
     sp = (sp - size) & m;
     mem_st(cpu, R_SS, sp, size, reg_get(cpu, R_EBP, size));
-    uint32_t frame = sp;
+    uint64_t frame = sp;
     if (level > 0) {
         for (int i = 1; i < level; i++) {
             bp = (bp - size) & m;
-            uint32_t v = mem_ld(cpu, R_SS, bp, size);
+            uint64_t v = mem_ld(cpu, R_SS, bp, size);
             sp = (sp - size) & m;
             mem_st(cpu, R_SS, sp, size, v);
         }
@@ -117,17 +115,16 @@ void op_enter(X86CPU *cpu, const Insn *d)
         mem_st(cpu, R_SS, sp, size, frame);
     }
     sp = (sp - (uint16_t)d->imm) & m;
-    reg_set(cpu, R_EBP, size, frame);
+    reg_set(cpu, R_EBP, size, frame & size_mask_of(size));
     sp_set(cpu, sp);
 }
 
-/* C9: LEAVE: eSP = eBP, then pop eBP */
+/* C9: LEAVE: rSP = rBP, then pop rBP */
 void op_leave(X86CPU *cpu, const Insn *d)
 {
     int size = d->opsize;
-    uint32_t m = sp_mask(cpu);
-    uint32_t sp = (uint32_t)cpu->regs[R_EBP] & m;
-    uint32_t v = mem_ld(cpu, R_SS, sp, size);
+    uint64_t sp = cpu->regs[R_EBP] & stack_width_mask(cpu);
+    uint64_t v = mem_ld(cpu, R_SS, sp, size);
     sp_set(cpu, sp + size);
     reg_set(cpu, R_EBP, size, v);
 }

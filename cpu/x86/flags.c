@@ -2,23 +2,28 @@
  * last set them (see flags.h for what each cc_op keeps). */
 #include "cpu/x86/x86.h"
 
-static inline uint32_t size_bits(int sz)   /* sz: 0 B, 1 W, 2 L */
+/* sz: the size index, 0 B, 1 W, 2 L, 3 Q */
+static inline uint64_t size_mask(int sz)
 {
-    return 8u << sz;
+    return sz == 3 ? UINT64_MAX : (1ull << (8 << sz)) - 1;
 }
 
-static inline uint32_t size_mask(int sz)
+static inline uint64_t sign_bit(int sz)
 {
-    return sz == 2 ? 0xffffffffu : (1u << size_bits(sz)) - 1;
+    return 1ull << ((8 << sz) - 1);
 }
 
-static inline uint32_t sign_bit(int sz)
+static inline int64_t sext_sz(uint64_t v, int sz)
 {
-    return 1u << (size_bits(sz) - 1);
+    int shift = 64 - (8 << sz);
+    return (int64_t)(v << shift) >> shift;
 }
+
+static inline int op_family(uint32_t op) { return (op - 1) / CC_SIZES; }
+static inline int op_size(uint32_t op) { return (op - 1) % CC_SIZES; }
 
 /* PF ZF SF of a result. */
-static uint32_t flags_pzs(uint32_t res, int sz)
+static uint32_t flags_pzs(uint64_t res, int sz)
 {
     uint32_t f = 0;
     res &= size_mask(sz);
@@ -31,10 +36,9 @@ static uint32_t flags_pzs(uint32_t res, int sz)
     return f;
 }
 
-static uint32_t flags_add(uint32_t res, uint32_t b, uint32_t a, int sz, bool adc)
+static uint32_t flags_add(uint64_t res, uint64_t b, uint64_t a, int sz, bool adc)
 {
-    uint32_t m = size_mask(sz);
-    uint32_t cin = adc ? ((res - a - b) & m) : 0;
+    bool cin = adc && ((res - a - b) & size_mask(sz));
     uint32_t f = flags_pzs(res, sz);
     if (res < a || (cin && res == a))
         f |= CC_C;
@@ -45,12 +49,11 @@ static uint32_t flags_add(uint32_t res, uint32_t b, uint32_t a, int sz, bool adc
     return f;
 }
 
-static uint32_t flags_sub(uint32_t res, uint32_t b, uint32_t a, int sz, bool sbb)
+static uint32_t flags_sub(uint64_t res, uint64_t b, uint64_t a, int sz, bool sbb)
 {
-    uint32_t m = size_mask(sz);
-    uint32_t bin = sbb ? ((a - b - res) & m) : 0;
+    bool bin = sbb && ((a - b - res) & size_mask(sz));
     uint32_t f = flags_pzs(res, sz);
-    if ((uint64_t)a < (uint64_t)b + bin)
+    if (a < b || (bin && a == b))
         f |= CC_C;
     if ((a ^ b ^ res) & 0x10)
         f |= CC_A;
@@ -59,50 +62,48 @@ static uint32_t flags_sub(uint32_t res, uint32_t b, uint32_t a, int sz, bool sbb
     return f;
 }
 
+static uint32_t flags_incdec(uint64_t dst, uint64_t cf, int sz, bool dec)
+{
+    uint32_t f = flags_pzs(dst, sz) | (cf & CC_C);
+    uint64_t m = size_mask(sz);
+    if ((dst & 0xf) == (dec ? 0xf : 0))
+        f |= CC_A;
+    if ((dst & m) == (dec ? sign_bit(sz) - 1 : sign_bit(sz)))
+        f |= CC_O;
+    return f;
+}
+
+static uint32_t flags_shift(uint64_t dst, uint64_t src, int sz, bool left)
+{
+    uint32_t f = flags_pzs(dst, sz);
+    if (src & (left ? sign_bit(sz) : 1))
+        f |= CC_C;
+    if ((src ^ dst) & sign_bit(sz))
+        f |= CC_O;
+    return f;
+}
+
+enum { FAM_ADD, FAM_ADC, FAM_SUB, FAM_SBB, FAM_LOGIC, FAM_INC, FAM_DEC, FAM_SHL,
+       FAM_SAR, FAM_MUL };
+
 uint32_t cc_compute_all(X86CPU *cpu)
 {
     uint32_t op = cpu->cc_op;
-    uint32_t dst = cpu->cc_dst, src = cpu->cc_src, src2 = cpu->cc_src2;
+    uint64_t dst = cpu->cc_dst, src = cpu->cc_src, src2 = cpu->cc_src2;
     if (op == CC_OP_EFLAGS)
         return src & CC_ALL;
-    int sz = (op - 1) % 3;
-    uint32_t f;
-    switch ((op - 1) / 3) {
-    case 0: return flags_add(dst, src, src2, sz, false);
-    case 1: return flags_add(dst, src, src2, sz, true);
-    case 2: return flags_sub(dst, src, src2, sz, false);
-    case 3: return flags_sub(dst, src, src2, sz, true);
-    case 4: return flags_pzs(dst, sz);
-    case 5:     /* INC */
-        f = flags_pzs(dst, sz) | (src & CC_C);
-        if ((dst & 0xf) == 0)
-            f |= CC_A;
-        if ((dst & size_mask(sz)) == sign_bit(sz))
-            f |= CC_O;
-        return f;
-    case 6:     /* DEC */
-        f = flags_pzs(dst, sz) | (src & CC_C);
-        if ((dst & 0xf) == 0xf)
-            f |= CC_A;
-        if ((dst & size_mask(sz)) == sign_bit(sz) - 1)
-            f |= CC_O;
-        return f;
-    case 7:     /* SHL */
-        f = flags_pzs(dst, sz);
-        if (src & sign_bit(sz))
-            f |= CC_C;
-        if ((src ^ dst) & sign_bit(sz))
-            f |= CC_O;
-        return f;
-    case 8:     /* SAR, SHR, SHRD */
-        f = flags_pzs(dst, sz);
-        if (src & 1)
-            f |= CC_C;
-        if ((src ^ dst) & sign_bit(sz))
-            f |= CC_O;
-        return f;
-    case 9:     /* MUL, IMUL */
-        return flags_pzs(dst, sz) | (src ? CC_C | CC_O : 0);
+    int sz = op_size(op);
+    switch (op_family(op)) {
+    case FAM_ADD: return flags_add(dst, src, src2, sz, false);
+    case FAM_ADC: return flags_add(dst, src, src2, sz, true);
+    case FAM_SUB: return flags_sub(dst, src, src2, sz, false);
+    case FAM_SBB: return flags_sub(dst, src, src2, sz, true);
+    case FAM_LOGIC: return flags_pzs(dst, sz);
+    case FAM_INC: return flags_incdec(dst, src, sz, false);
+    case FAM_DEC: return flags_incdec(dst, src, sz, true);
+    case FAM_SHL: return flags_shift(dst, src, sz, true);
+    case FAM_SAR: return flags_shift(dst, src, sz, false);
+    case FAM_MUL: return flags_pzs(dst, sz) | (src ? CC_C | CC_O : 0);
     }
     return 0;
 }
@@ -110,50 +111,46 @@ uint32_t cc_compute_all(X86CPU *cpu)
 uint32_t cc_compute_c(X86CPU *cpu)
 {
     uint32_t op = cpu->cc_op;
-    switch (op) {
-    case CC_OP_EFLAGS:
+    if (op == CC_OP_EFLAGS)
         return cpu->cc_src & CC_C;
-    case CC_OP_ADDB: case CC_OP_ADDW: case CC_OP_ADDL:
-        return (uint32_t)cpu->cc_dst < (uint32_t)cpu->cc_src2 ? CC_C : 0;
-    case CC_OP_SUBB: case CC_OP_SUBW: case CC_OP_SUBL:
-        return (uint32_t)cpu->cc_src2 < (uint32_t)cpu->cc_src ? CC_C : 0;
-    case CC_OP_LOGICB: case CC_OP_LOGICW: case CC_OP_LOGICL:
-        return 0;
-    case CC_OP_INCB: case CC_OP_INCW: case CC_OP_INCL:
-    case CC_OP_DECB: case CC_OP_DECW: case CC_OP_DECL:
-        return cpu->cc_src & CC_C;
-    default:
-        return cc_compute_all(cpu) & CC_C;
+    switch (op_family(op)) {
+    case FAM_ADD: return cpu->cc_dst < cpu->cc_src2 ? CC_C : 0;
+    case FAM_SUB: return cpu->cc_src2 < cpu->cc_src ? CC_C : 0;
+    case FAM_LOGIC: return 0;
+    case FAM_INC: case FAM_DEC: return cpu->cc_src & CC_C;
+    default: return cc_compute_all(cpu) & CC_C;
     }
+}
+
+/* The common compare-and-branch cases (B BE S L LE after a SUB/CMP)
+ * without building all flags. */
+static bool cc_test_sub(X86CPU *cpu, int cond)
+{
+    int sz = op_size(cpu->cc_op);
+    uint64_t a = cpu->cc_src2, b = cpu->cc_src;
+    int64_t sa = sext_sz(a, sz), sb = sext_sz(b, sz);
+    bool r;
+    switch (cond >> 1) {
+    case 1: r = a < b; break;                                   /* B */
+    case 3: r = a <= b; break;                                  /* BE */
+    case 4: r = (cpu->cc_dst & sign_bit(sz)) != 0; break;       /* S */
+    case 6: r = sa < sb; break;                                 /* L */
+    default: r = sa <= sb; break;                               /* LE */
+    }
+    return r ^ (cond & 1);
 }
 
 bool cc_test(X86CPU *cpu, int cond)
 {
-    uint32_t f;
+    int c = cond >> 1;
     bool r;
-    /* The common compare-and-branch cases without building all flags. */
-    if (cpu->cc_op >= CC_OP_SUBB && cpu->cc_op <= CC_OP_SUBL && (cond >> 1) != 0
-        && (cond >> 1) != 2 && (cond >> 1) != 5) {
-        int sz = cpu->cc_op - CC_OP_SUBB;
-        uint32_t a = cpu->cc_src2, b = cpu->cc_src;
-        int shift = 32 - (int)size_bits(sz);
-        int32_t sa = (int32_t)(a << shift) >> shift;
-        int32_t sb = (int32_t)(b << shift) >> shift;
-        switch (cond >> 1) {
-        case 1: r = a < b; break;                   /* B */
-        case 3: r = a <= b; break;                  /* BE */
-        case 4: r = (cpu->cc_dst & sign_bit(sz)) != 0; break;  /* S */
-        case 6: r = sa < sb; break;                 /* L */
-        default: r = sa <= sb; break;               /* LE */
-        }
-        return r ^ (cond & 1);
-    }
-    if ((cond >> 1) == 2 && cpu->cc_op != CC_OP_EFLAGS) {
-        int sz = (cpu->cc_op - 1) % 3;
-        return ((cpu->cc_dst & size_mask(sz)) == 0) ^ (cond & 1);
-    }
-    f = cc_compute_all(cpu);
-    switch (cond >> 1) {
+    if (cpu->cc_op != CC_OP_EFLAGS && op_family(cpu->cc_op) == FAM_SUB
+        && c != 0 && c != 2 && c != 5)
+        return cc_test_sub(cpu, cond);
+    if (c == 2 && cpu->cc_op != CC_OP_EFLAGS)
+        return ((cpu->cc_dst & size_mask(op_size(cpu->cc_op))) == 0) ^ (cond & 1);
+    uint32_t f = cc_compute_all(cpu);
+    switch (c) {
     case 0: r = f & CC_O; break;
     case 1: r = f & CC_C; break;
     case 2: r = f & CC_Z; break;

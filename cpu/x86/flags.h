@@ -2,7 +2,7 @@
  * are kept in cc_op/cc_dst/cc_src/cc_src2; flags are computed when read.
  *
  * What each operation keeps (all values zero-extended from the operand
- * size; B/W/L = 8/16/32 bits, always in that order so that
+ * size; B/W/L/Q = 8/16/32/64 bits, always in that order so that
  * cc_op_sized(CC_OP_xxxB, size) picks the right one):
  *   ADD, ADC, SUB, SBB: dst = result, src = second operand, src2 = first
  *                       operand (ADC/SBB recover their carry-in from these)
@@ -23,30 +23,34 @@
 #include <stdbool.h>
 #include "yl/cpu.h"
 
+#define CC_FAMILY(name) CC_OP_##name##B, CC_OP_##name##W, CC_OP_##name##L, CC_OP_##name##Q
+
 enum CCOp {
     CC_OP_EFLAGS = 0,   /* cc_src holds the arithmetic flags themselves */
-    CC_OP_ADDB, CC_OP_ADDW, CC_OP_ADDL,
-    CC_OP_ADCB, CC_OP_ADCW, CC_OP_ADCL,
-    CC_OP_SUBB, CC_OP_SUBW, CC_OP_SUBL,
-    CC_OP_SBBB, CC_OP_SBBW, CC_OP_SBBL,
-    CC_OP_LOGICB, CC_OP_LOGICW, CC_OP_LOGICL,
-    CC_OP_INCB, CC_OP_INCW, CC_OP_INCL,
-    CC_OP_DECB, CC_OP_DECW, CC_OP_DECL,
-    CC_OP_SHLB, CC_OP_SHLW, CC_OP_SHLL,
-    CC_OP_SARB, CC_OP_SARW, CC_OP_SARL,
-    CC_OP_MULB, CC_OP_MULW, CC_OP_MULL,
+    CC_FAMILY(ADD), CC_FAMILY(ADC), CC_FAMILY(SUB), CC_FAMILY(SBB),
+    CC_FAMILY(LOGIC), CC_FAMILY(INC), CC_FAMILY(DEC), CC_FAMILY(SHL),
+    CC_FAMILY(SAR), CC_FAMILY(MUL),
     CC_OP_COUNT
 };
 
-/* The B/W/L member of a family for an operand size of 1, 2 or 4 bytes. */
+#undef CC_FAMILY
+
+/* Members per family and the size index (0..3) of an operand size. */
+#define CC_SIZES 4
+static inline int cc_size_index(int size)
+{
+    return size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3;
+}
+
+/* The B/W/L/Q member of a family for an operand size of 1, 2, 4 or 8. */
 static inline int cc_op_sized(int op_b, int size)
 {
-    return op_b + (size == 1 ? 0 : size == 2 ? 1 : 2);
+    return op_b + cc_size_index(size);
 }
 
 /* Records a flag-setting operation (after every fault is behind us). */
-static inline void cc_record(X86CPU *cpu, int op, uint32_t dst, uint32_t src,
-                             uint32_t src2)
+static inline void cc_record(X86CPU *cpu, int op, uint64_t dst, uint64_t src,
+                             uint64_t src2)
 {
     cpu->cc_op = op;
     cpu->cc_dst = dst;

@@ -1,73 +1,87 @@
 /* Shifts and rotates: group 2 (C0 C1 D0-D3) and SHLD/SHRD.  Counts are
- * masked to 5 bits; a masked count of 0 changes neither operand nor flags. */
+ * masked to 5 bits (6 bits for 64-bit operands); a masked count of 0
+ * changes neither operand nor flags. */
 #include "cpu/x86/int.h"
 
 enum { SH_ROL, SH_ROR, SH_RCL, SH_RCR, SH_SHL, SH_SHR, SH_SAL, SH_SAR };
 
+typedef unsigned __int128 u128;
+
+static int count_mask(int size)
+{
+    return size == 8 ? 63 : 31;
+}
+
+/* OF after a left rotate: top bit of the result ^ CF; after a right one:
+ * the top two bits of the result differ. */
+static uint32_t rot_of(uint64_t r, uint32_t cf, int size, bool left)
+{
+    int bits = 8 * size;
+    uint64_t top = (r >> (bits - 1)) & 1;
+    if (left)
+        return (top ^ cf) ? CC_O : 0;
+    return (top ^ ((r >> (bits - 2)) & 1)) ? CC_O : 0;
+}
+
+/* RCL/RCR rotate bits+1 bits (the operand and CF); counts are taken
+ * modulo bits+1. */
+static uint64_t rotate_carry(int size, uint64_t v, int cnt, bool left, uint32_t *cf)
+{
+    int bits = 8 * size, c = cnt % (bits + 1);
+    u128 wide = ((u128)*cf << bits) | v;
+    if (left)
+        wide = (wide << c) | (wide >> (bits + 1 - c));
+    else
+        wide = (wide >> c) | (wide << (bits + 1 - c));
+    *cf = (uint32_t)(wide >> bits) & 1;
+    return (uint64_t)wide & size_mask_of(size);
+}
+
 /* Rotates change only CF and OF; the rest of the flags are folded in.
  * An RCL/RCR by a multiple of bits+1 leaves the value and CF alone but
  * still sets OF from the formula, as the CPUs do. */
-static uint32_t rotate(X86CPU *cpu, int op, int size, uint32_t v, int cnt,
+static uint64_t rotate(X86CPU *cpu, int op, int size, uint64_t v, int cnt,
                        uint32_t *flags)
 {
     int bits = 8 * size;
-    uint32_t m = size_mask_of(size), sign = sign_of(size);
+    uint64_t m = size_mask_of(size);
     uint32_t f = int_flags(cpu) & ~(CC_C | CC_O);
     uint32_t cf = cc_compute_c(cpu) ? 1 : 0;
-    uint32_t r = v;
+    uint64_t r;
+    int c = cnt % bits;
     switch (op) {
-    case SH_ROL: {
-        int c = cnt % bits;
+    case SH_ROL:
         r = c ? ((v << c) | (v >> (bits - c))) & m : v;
         cf = r & 1;
-        f |= ((r & sign) ? 1 : 0) ^ cf ? CC_O : 0;
         break;
-    }
-    case SH_ROR: {
-        int c = cnt % bits;
+    case SH_ROR:
         r = c ? ((v >> c) | (v << (bits - c))) & m : v;
-        cf = (r & sign) ? 1 : 0;
-        f |= (((r >> (bits - 2)) ^ (r >> (bits - 1))) & 1) ? CC_O : 0;
+        cf = (r >> (bits - 1)) & 1;
+        break;
+    default:
+        r = rotate_carry(size, v, cnt, op == SH_RCL, &cf);
         break;
     }
-    case SH_RCL: {
-        int c = size == 4 ? cnt : cnt % (bits + 1);
-        uint64_t wide = ((uint64_t)cf << bits) | v;       /* bits+1 bits */
-        wide = (wide << c) | (wide >> (bits + 1 - c));
-        r = wide & m;
-        cf = (wide >> bits) & 1;
-        f |= ((r & sign) ? 1 : 0) ^ cf ? CC_O : 0;
-        break;
-    }
-    default: {  /* RCR */
-        int c = size == 4 ? cnt : cnt % (bits + 1);
-        uint64_t wide = ((uint64_t)cf << bits) | v;
-        wide = (wide >> c) | (wide << (bits + 1 - c));
-        r = wide & m;
-        cf = (wide >> bits) & 1;
-        f |= (((r >> (bits - 2)) ^ (r >> (bits - 1))) & 1) ? CC_O : 0;
-        break;
-    }
-    }
+    f |= rot_of(r, cf, size, op == SH_ROL || op == SH_RCL);
     *flags = f | cf;
     return r;
 }
 
 /* Returns the result; *cc_src receives what the lazy flags need. */
-static uint32_t shift(int op, int size, uint32_t v, int cnt, uint32_t *cc_src)
+static uint64_t shift(int op, int size, uint64_t v, int cnt, uint64_t *cc_src)
 {
-    uint32_t m = size_mask_of(size);
+    uint64_t m = size_mask_of(size);
     switch (op) {
     case SH_SHL: case SH_SAL:
-        *cc_src = (uint32_t)((uint64_t)v << (cnt - 1)) & m;
-        return (uint32_t)((uint64_t)v << cnt) & m;
+        *cc_src = (v << (cnt - 1)) & m;
+        return (v << cnt) & m;
     case SH_SHR:
-        *cc_src = (uint32_t)((uint64_t)v >> (cnt - 1));
-        return (uint32_t)((uint64_t)v >> cnt);
+        *cc_src = v >> (cnt - 1);
+        return v >> cnt;
     default: {  /* SAR */
         int64_t s = sext(v, size);
-        *cc_src = (uint32_t)(s >> (cnt - 1)) & m;
-        return (uint32_t)(s >> cnt) & m;
+        *cc_src = (uint64_t)(s >> (cnt - 1)) & m;
+        return (uint64_t)(s >> cnt) & m;
     }
     }
 }
@@ -75,25 +89,17 @@ static uint32_t shift(int op, int size, uint32_t v, int cnt, uint32_t *cc_src)
 static void grp2(X86CPU *cpu, const Insn *d, int size, int cnt)
 {
     int op = d->reg;
-    uint32_t v, r, src = 0, f = 0, ea = 0;
-    cnt &= 31;
-    if (d->mod != 3) {
-        ea = insn_ea(cpu, d);
-        v = mem_ld(cpu, d->seg, ea, size);
-    } else {
-        v = reg_get(cpu, d->rm, size);
-    }
+    uint64_t ea = 0, r, src = 0;
+    uint32_t f = 0;
+    cnt &= count_mask(size);
+    uint64_t v = rmw_load(cpu, d, size, &ea);
     if (cnt == 0)
         return;     /* the memory operand is still read (it may fault) */
-    if (op <= SH_RCR) {
+    if (op <= SH_RCR)
         r = rotate(cpu, op, size, v, cnt, &f);
-    } else {
-        r = shift(op, size, v, cnt, &src);
-    }
-    if (d->mod != 3)
-        mem_st(cpu, d->seg, ea, size, r);
     else
-        reg_set(cpu, d->rm, size, r);
+        r = shift(op, size, v, cnt, &src);
+    rmw_store(cpu, d, size, ea, r);
     if (op <= SH_RCR)
         cc_set_flags(cpu, f, CC_ALL);
     else
@@ -119,44 +125,44 @@ void op_grp2_E_CL(X86CPU *cpu, const Insn *d)
     grp2(cpu, d, insn_size_w(d), reg_get(cpu, R_ECX, 1));
 }
 
-/* SHLD/SHRD.  The 16-bit forms with a count above 16 are undefined; they
- * shift through dest:src:dest as a 48-bit value, as Intel CPUs do. */
+/* SHLD/SHRD of v by cnt with bits from s.  The 16-bit forms with a count
+ * above 16 are undefined; they shift through dest:src:dest as a 48-bit
+ * value, as Intel CPUs do.  *src gets the value shifted by cnt-1. */
+static uint64_t shxd_calc(int size, uint64_t v, uint64_t s, int cnt, bool right,
+                          uint64_t *src)
+{
+    int bits = 8 * size;
+    uint64_t m = size_mask_of(size);
+    u128 wide;
+    if (size == 2) {
+        wide = ((u128)v << 32) | (s << 16) | v;
+        if (right) {
+            *src = (uint64_t)(wide >> (cnt - 1)) & m;
+            return (uint64_t)(wide >> cnt) & m;
+        }
+        *src = (uint64_t)((wide << (cnt - 1)) >> 32) & m;
+        return (uint64_t)((wide << cnt) >> 32) & m;
+    }
+    if (right) {
+        wide = ((u128)s << bits) | v;
+        *src = (uint64_t)(wide >> (cnt - 1)) & m;
+        return (uint64_t)(wide >> cnt) & m;
+    }
+    wide = ((u128)v << bits) | s;
+    *src = (uint64_t)((wide << (cnt - 1)) >> bits) & m;
+    return (uint64_t)((wide << cnt) >> bits) & m;
+}
+
 static void shxd(X86CPU *cpu, const Insn *d, int cnt, bool right)
 {
     int size = d->opsize;
-    uint32_t v, s = reg_get(cpu, d->reg, size), r, src, ea = 0;
-    uint64_t wide;
-    cnt &= 31;
-    if (d->mod != 3) {
-        ea = insn_ea(cpu, d);
-        v = mem_ld(cpu, d->seg, ea, size);
-    } else {
-        v = reg_get(cpu, d->rm, size);
-    }
+    uint64_t s = greg_get(cpu, d, size), ea = 0, src;
+    cnt &= count_mask(size);
+    uint64_t v = rmw_load(cpu, d, size, &ea);
     if (cnt == 0)
         return;
-    if (size == 2) {
-        wide = ((uint64_t)v << 32) | ((uint64_t)s << 16) | v;
-        if (right) {
-            r = (wide >> cnt) & 0xffff;
-            src = (wide >> (cnt - 1)) & 0xffff;
-        } else {
-            r = (wide << cnt) >> 32 & 0xffff;
-            src = (wide << (cnt - 1)) >> 32 & 0xffff;
-        }
-    } else if (right) {
-        wide = ((uint64_t)s << 32) | v;
-        r = (uint32_t)(wide >> cnt);
-        src = (uint32_t)(wide >> (cnt - 1));
-    } else {
-        wide = ((uint64_t)v << 32) | s;
-        r = (uint32_t)((wide << cnt) >> 32);
-        src = (uint32_t)((wide << (cnt - 1)) >> 32);
-    }
-    if (d->mod != 3)
-        mem_st(cpu, d->seg, ea, size, r);
-    else
-        reg_set(cpu, d->rm, size, r);
+    uint64_t r = shxd_calc(size, v, s, cnt, right, &src);
+    rmw_store(cpu, d, size, ea, r);
     cc_record(cpu, cc_op_sized(right ? CC_OP_SARB : CC_OP_SHLB, size), r, src, v);
 }
 

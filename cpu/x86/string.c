@@ -12,7 +12,7 @@
 typedef struct StrOp {
     int size;
     int adsize;
-    int32_t step;       /* +size or -size by DF */
+    int64_t step;       /* +size or -size by DF */
 } StrOp;
 
 static StrOp str_setup(X86CPU *cpu, const Insn *d)
@@ -22,9 +22,11 @@ static StrOp str_setup(X86CPU *cpu, const Insn *d)
     return s;
 }
 
+/* rSI/rDI move within the address size (a 32-bit address size in 64-bit
+ * mode zero-extends them). */
 static void advance(X86CPU *cpu, const StrOp *s, int reg)
 {
-    areg_set(cpu, reg, s->adsize, areg_get(cpu, reg, s->adsize) + s->step);
+    areg_set(cpu, reg, s->adsize, areg_get(cpu, reg, s->adsize) + (uint64_t)s->step);
 }
 
 /* One iteration of each instruction; returns false for CMPS/SCAS when a
@@ -39,7 +41,7 @@ static bool rep_cond(X86CPU *cpu, const Insn *d)
 
 static bool step_movs(X86CPU *cpu, const Insn *d, const StrOp *s)
 {
-    uint32_t v = mem_ld(cpu, d->seg, areg_get(cpu, R_ESI, s->adsize), s->size);
+    uint64_t v = mem_ld(cpu, d->seg, areg_get(cpu, R_ESI, s->adsize), s->size);
     mem_st(cpu, R_ES, areg_get(cpu, R_EDI, s->adsize), s->size, v);
     advance(cpu, s, R_ESI);
     advance(cpu, s, R_EDI);
@@ -56,7 +58,7 @@ static bool step_stos(X86CPU *cpu, const Insn *d, const StrOp *s)
 
 static bool step_lods(X86CPU *cpu, const Insn *d, const StrOp *s)
 {
-    uint32_t v = mem_ld(cpu, d->seg, areg_get(cpu, R_ESI, s->adsize), s->size);
+    uint64_t v = mem_ld(cpu, d->seg, areg_get(cpu, R_ESI, s->adsize), s->size);
     reg_set(cpu, R_EAX, s->size, v);
     advance(cpu, s, R_ESI);
     return true;
@@ -64,8 +66,8 @@ static bool step_lods(X86CPU *cpu, const Insn *d, const StrOp *s)
 
 static bool step_cmps(X86CPU *cpu, const Insn *d, const StrOp *s)
 {
-    uint32_t a = mem_ld(cpu, d->seg, areg_get(cpu, R_ESI, s->adsize), s->size);
-    uint32_t b = mem_ld(cpu, R_ES, areg_get(cpu, R_EDI, s->adsize), s->size);
+    uint64_t a = mem_ld(cpu, d->seg, areg_get(cpu, R_ESI, s->adsize), s->size);
+    uint64_t b = mem_ld(cpu, R_ES, areg_get(cpu, R_EDI, s->adsize), s->size);
     alu_flags(cpu, ALU_CMP, s->size, a, b, alu_calc(cpu, ALU_CMP, s->size, a, b));
     advance(cpu, s, R_ESI);
     advance(cpu, s, R_EDI);
@@ -74,8 +76,8 @@ static bool step_cmps(X86CPU *cpu, const Insn *d, const StrOp *s)
 
 static bool step_scas(X86CPU *cpu, const Insn *d, const StrOp *s)
 {
-    uint32_t a = reg_get(cpu, R_EAX, s->size);
-    uint32_t b = mem_ld(cpu, R_ES, areg_get(cpu, R_EDI, s->adsize), s->size);
+    uint64_t a = reg_get(cpu, R_EAX, s->size);
+    uint64_t b = mem_ld(cpu, R_ES, areg_get(cpu, R_EDI, s->adsize), s->size);
     alu_flags(cpu, ALU_CMP, s->size, a, b, alu_calc(cpu, ALU_CMP, s->size, a, b));
     advance(cpu, s, R_EDI);
     return !d->rep || rep_cond(cpu, d);
@@ -89,7 +91,7 @@ static void run_string(X86CPU *cpu, const Insn *d, StrStep step)
         return;
     }
     for (int n = 0; n < STR_BURST; n++) {
-        uint32_t count = areg_get(cpu, R_ECX, s.adsize);
+        uint64_t count = areg_get(cpu, R_ECX, s.adsize);
         if (count == 0)
             return;
         bool go_on = step(cpu, d, &s);

@@ -1,29 +1,26 @@
-/* Exchanges: XCHG, XADD, CMPXCHG, CMPXCHG8B.  Memory forms read, then
+/* Exchanges: XCHG, XADD, CMPXCHG, CMPXCHG8B/16B.  Memory forms read, then
  * write memory, then update registers and flags (restartable). */
 #include "cpu/x86/int.h"
+#include "cpu/x86/sse.h"
 
 /* 86 87: XCHG Eb,Gb / Ev,Gv */
 void op_xchg_E_G(X86CPU *cpu, const Insn *d)
 {
     int size = insn_size_w(d);
-    uint32_t g = reg_get(cpu, d->reg, size);
-    if (d->mod == 3) {
-        uint32_t e = reg_get(cpu, d->rm, size);
-        reg_set(cpu, d->rm, size, g);
-        reg_set(cpu, d->reg, size, e);
-        return;
-    }
-    uint32_t ea = insn_ea(cpu, d);
-    uint32_t e = mem_ld(cpu, d->seg, ea, size);
-    mem_st(cpu, d->seg, ea, size, g);
-    reg_set(cpu, d->reg, size, e);
+    uint64_t g = greg_get(cpu, d, size), ea = 0;
+    uint64_t e = rmw_load(cpu, d, size, &ea);
+    rmw_store(cpu, d, size, ea, g);
+    greg_set(cpu, d, size, e);
 }
 
-/* 91-97: XCHG eAX,r (90 is NOP) */
+/* 90-97: XCHG rAX,r; 90 itself (without REX.B) is NOP / PAUSE, which
+ * leaves RAX alone even though a 32-bit write would zero-extend it. */
 void op_xchg_A_r(X86CPU *cpu, const Insn *d)
 {
-    int size = d->opsize, r = d->op & 7;
-    uint32_t a = reg_get(cpu, R_EAX, size);
+    int size = d->opsize, r = d->opreg;
+    if (r == R_EAX)
+        return;
+    uint64_t a = reg_get(cpu, R_EAX, size);
     reg_set(cpu, R_EAX, size, reg_get(cpu, r, size));
     reg_set(cpu, r, size, a);
 }
@@ -32,43 +29,39 @@ void op_xchg_A_r(X86CPU *cpu, const Insn *d)
 void op_xadd(X86CPU *cpu, const Insn *d)
 {
     int size = insn_size_w(d);
-    uint32_t s = reg_get(cpu, d->reg, size), e, r, ea = 0;
-    e = d->mod == 3 ? reg_get(cpu, d->rm, size)
-                    : mem_ld(cpu, d->seg, ea = insn_ea(cpu, d), size);
-    r = alu_calc(cpu, ALU_ADD, size, e, s);
+    uint64_t s = greg_get(cpu, d, size), ea = 0;
+    uint64_t e = rmw_load(cpu, d, size, &ea);
+    uint64_t r = alu_calc(cpu, ALU_ADD, size, e, s);
     if (d->mod == 3) {
-        reg_set(cpu, d->reg, size, e);
-        reg_set(cpu, d->rm, size, r);
+        greg_set(cpu, d, size, e);
+        rmw_store(cpu, d, size, ea, r);
     } else {
-        mem_st(cpu, d->seg, ea, size, r);
-        reg_set(cpu, d->reg, size, e);
+        rmw_store(cpu, d, size, ea, r);
+        greg_set(cpu, d, size, e);
     }
     alu_flags(cpu, ALU_ADD, size, e, s, r);
 }
 
-/* 0F B0 B1: CMPXCHG Eb,Gb / Ev,Gv.  The memory form always writes: the
- * new value if equal, the old one back if not. */
+/* 0F B0 B1: CMPXCHG Eb,Gb / Ev,Gv.  The destination is always written:
+ * the new value if equal, the old one back if not (so a 32-bit register
+ * destination is zero-extended either way); the accumulator only when
+ * not equal. */
 void op_cmpxchg(X86CPU *cpu, const Insn *d)
 {
     int size = insn_size_w(d);
-    uint32_t acc = reg_get(cpu, R_EAX, size), e, ea = 0;
-    e = d->mod == 3 ? reg_get(cpu, d->rm, size)
-                    : mem_ld(cpu, d->seg, ea = insn_ea(cpu, d), size);
+    uint64_t acc = reg_get(cpu, R_EAX, size), ea = 0;
+    uint64_t e = rmw_load(cpu, d, size, &ea);
     bool eq = acc == e;
-    uint32_t store = eq ? reg_get(cpu, d->reg, size) : e;
-    if (d->mod != 3)
-        mem_st(cpu, d->seg, ea, size, store);
-    else if (eq)
-        reg_set(cpu, d->rm, size, store);
+    rmw_store(cpu, d, size, ea, eq ? greg_get(cpu, d, size) : e);
     if (!eq)
         reg_set(cpu, R_EAX, size, e);
     alu_flags(cpu, ALU_CMP, size, acc, e, alu_calc(cpu, ALU_CMP, size, acc, e));
 }
 
 /* 0F C7 /1: CMPXCHG8B Mq (the register form is #UD: no table entry) */
-void op_cmpxchg8b(X86CPU *cpu, const Insn *d)
+static void cmpxchg8b(X86CPU *cpu, const Insn *d)
 {
-    uint32_t ea = insn_ea(cpu, d);
+    uint64_t ea = insn_ea(cpu, d);
     uint64_t m = ld64(cpu, d->seg, ea);
     uint64_t cmp = ((uint64_t)(uint32_t)cpu->regs[R_EDX] << 32) | (uint32_t)cpu->regs[R_EAX];
     bool eq = m == cmp;
@@ -80,4 +73,13 @@ void op_cmpxchg8b(X86CPU *cpu, const Insn *d)
         cpu->regs[R_EDX] = (uint32_t)(m >> 32);
     }
     cc_set_flags(cpu, eq ? CC_Z : 0, CC_Z);
+}
+
+/* REX.W 0F C7 /1 is CMPXCHG16B Mdq, which sse-misc.c implements. */
+void op_cmpxchg8b(X86CPU *cpu, const Insn *d)
+{
+    if (d->opsize == 8)
+        x86_cmpxchg16b(cpu, d);
+    else
+        cmpxchg8b(cpu, d);
 }

@@ -228,6 +228,17 @@ static uint32_t operand(void)
     return rnd();
 }
 
+/* 64-bit operands: edges in either half, or anything. */
+static uint64_t operand64(void)
+{
+    uint64_t v = (uint64_t)operand() << 32 | operand();
+    switch (rnd() & 3) {
+    case 0: return (int64_t)(int32_t)operand();
+    case 1: return operand();
+    default: return v;
+    }
+}
+
 static uint32_t flags_in(void)
 {
     return (rnd() & CC_ALL) | 2;
@@ -476,14 +487,29 @@ START_TEST(cc_conditions)
     ck_assert(cc_test(cpu, 0xc));
     ck_assert(cc_test(cpu, 0x0));       /* O */
     ck_assert(!cc_test(cpu, 0x8));
+    /* 64-bit CMP 1, 2: below and less, as for 32 bits */
+    cc_record(cpu, CC_OP_SUBQ, (uint64_t)1 - 2, 2, 1);
+    ck_assert(cc_test(cpu, 0x2) && cc_test(cpu, 0xc) && cc_test(cpu, 0x8));
+    ck_assert_uint_eq(cc_compute_all(cpu), CC_C | CC_S | CC_A | CC_P);
+    /* 64-bit CMP INT64_MIN, 1: overflow, signed less, not below */
+    cc_record(cpu, CC_OP_SUBQ, 0x7fffffffffffffffull, 1, 0x8000000000000000ull);
+    ck_assert(!cc_test(cpu, 0x2) && cc_test(cpu, 0xc) && cc_test(cpu, 0x0));
+    /* 64-bit ADD with a carry out of bit 63 and a zero result */
+    cc_record(cpu, CC_OP_ADDQ, 0, 1, UINT64_MAX);
+    ck_assert_uint_eq(cc_compute_all(cpu), CC_C | CC_Z | CC_P | CC_A);
+    /* ADC Q: UINT64_MAX + UINT64_MAX + 1 = UINT64_MAX, carry */
+    cc_record(cpu, CC_OP_ADCQ, UINT64_MAX, UINT64_MAX, UINT64_MAX);
+    ck_assert_uint_eq(cc_compute_all(cpu) & (CC_C | CC_O), CC_C);
     /* Every condition agrees with the computed flags. */
     for (int i = 0; i < 2000; i++) {
         int op = 1 + rnd() % (CC_OP_COUNT - 1);
         /* Operands as the handlers record them: masked to the size, and
          * SUB's result consistent with its operands. */
-        uint32_t m = msk(1 << ((op - 1) % 3)), a = operand() & m, b = operand() & m;
-        bool sub = op >= CC_OP_SUBB && op <= CC_OP_SUBL;
-        uint32_t r = sub ? (a - b) & m : operand() & m;
+        int sz = (op - 1) % CC_SIZES;
+        uint64_t m = sz == 3 ? UINT64_MAX : msk(1 << sz);
+        uint64_t a = operand64() & m, b = operand64() & m;
+        bool sub = op >= CC_OP_SUBB && op <= CC_OP_SUBQ;
+        uint64_t r = sub ? (a - b) & m : operand64() & m;
         cc_record(cpu, op, r, sub || (rnd() & 1) ? b : rnd() & 1, a);
         uint32_t f = cc_compute_all(cpu);
         bool s = f & CC_S, o = f & CC_O;
