@@ -11,20 +11,23 @@
 #define CPUID_HTT (1u << 28)     /* EBX[23:16] counts logical processors */
 
 /* The SSE-era features (cpu/x86/sse*.c, fxsave.c, xsave.c).  Held back
- * until complete: SSE3 (needs the x87 FISTTP), hence SSSE3/SSE4.1 too;
- * SSE4.2 (PCMPxSTRx); RDTSCP (needs the IA32_TSC_AUX MSR); CX16 (needs
- * the 0F C7 /1 REX.W dispatch to x86_cmpxchg16b); MMX. */
+ * until complete: SSE4.2 (PCMPxSTRx); RDTSCP (needs the IA32_TSC_AUX
+ * MSR); CX16 (needs the 0F C7 /1 REX.W dispatch to x86_cmpxchg16b); MMX. */
 #define CPUID_EDX_CLFSH (1u << 19)
 #define CPUID_EDX_FXSR (1u << 24)
 #define CPUID_EDX_SSE (1u << 25)
 #define CPUID_EDX_SSE2 (1u << 26)
+#define CPUID_ECX_SSE3 (1u << 0)
+#define CPUID_ECX_SSSE3 (1u << 9)
+#define CPUID_ECX_SSE41 (1u << 19)
 #define CPUID_ECX_MOVBE (1u << 22)
 #define CPUID_ECX_POPCNT (1u << 23)
 #define CPUID_ECX_XSAVE (1u << 26)
 #define CPUID_ECX_OSXSAVE (1u << 27)
 #define CPUID_EXT_ECX_ABM (1u << 5)     /* LZCNT */
 #define SSE_FEATURES_EDX (CPUID_EDX_CLFSH | CPUID_EDX_FXSR | CPUID_EDX_SSE | CPUID_EDX_SSE2)
-#define SSE_FEATURES_ECX (CPUID_ECX_MOVBE | CPUID_ECX_POPCNT | CPUID_ECX_XSAVE)
+#define SSE_FEATURES_ECX (CPUID_ECX_SSE3 | CPUID_ECX_SSSE3 | CPUID_ECX_SSE41 | \
+    CPUID_ECX_MOVBE | CPUID_ECX_POPCNT | CPUID_ECX_XSAVE)
 /* XSAVE: x87 and SSE state, in a 576-byte area (legacy region + header). */
 #define XSAVE_XCR0_SUPPORTED 3u
 #define XSAVE_SIZE 576u

@@ -71,12 +71,11 @@ _Static_assert(sizeof(FSaveImage) == 108, "FSAVE image layout");
 #define REG_CONTROL(o, m) (((o) == 0xdb || (o) == 0xdf) && \
     (m) >= 0xe0 && (m) < 0xe8)
 /* Memory forms emulated in C (environment, control and status word) or
- * not x87 instructions of the Pentium Pro (FISTTP, reserved). */
+ * reserved.  FISTTP (DB/DD/DF /1, SSE3) runs here: the host has SSE3. */
 #define MEM_CONTROL(o, r) \
     (((o) == 0xd9 && ((r) == 1 || (r) >= 4)) || \
-     ((o) == 0xdb && ((r) == 1 || (r) == 4 || (r) == 6)) || \
-     ((o) == 0xdd && ((r) == 1 || (r) >= 4)) || \
-     ((o) == 0xdf && (r) == 1))
+     ((o) == 0xdb && ((r) == 4 || (r) == 6)) || \
+     ((o) == 0xdd && (r) >= 4))
 
 #define REG1(o, m)                                                      \
     case (((o) & 7) << 6) | ((m) & 63):                                 \

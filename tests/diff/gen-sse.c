@@ -101,6 +101,7 @@ static const SseForm forms[] = {
     { 0x66, 2, 0x20, S_XG, 1, 0, 1, -1, 0 }, { 0x66, 2, 0x22, S_XG, 4, 0, 1, -1, 0 },
     X3A(0x21, 4),
     { 0x66, 1, 0x17, S_FLAGS, 16, 1, 0, -1, 0 },
+    { 0x66, 1, 0x2a, S_XM, 16, 1, 0, -1, 0 },                   /* MOVNTDQA */
     /* general-register instructions */
     { 0xf3, 0, 0xb8, S_GE, 4, 0, 0, -1, 0 }, { 0xf3, 0, 0xbd, S_GE, 4, 0, 0, -1, 0 },
     { 0xf2, 1, 0xf0, S_GE, 1, 0, 0, -1, 0 }, { 0xf2, 1, 0xf1, S_GE, 4, 0, 0, -1, 0 },

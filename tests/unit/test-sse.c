@@ -263,6 +263,8 @@ START_TEST(test_cpuid)
     ck_assert_uint_eq(cpu->regs[R_EDX] & (7u << 24), 7u << 24);    /* FXSR SSE SSE2 */
     ck_assert_uint_eq(cpu->regs[R_EDX] & (1u << 23), 0);            /* no MMX */
     ck_assert_uint_eq(cpu->regs[R_ECX] & (1u << 27), 0);            /* OSXSAVE */
+    /* SSE3, SSSE3, SSE4.1 */
+    ck_assert_uint_eq(cpu->regs[R_ECX] & 0x80201u, 0x80201u);
     cpu->cr[4] |= CR4_OSXSAVE;
     cpu->regs[R_EAX] = 1;
     ck_assert_int_eq(RUN(0x0f, 0xa2), -1);
@@ -292,6 +294,46 @@ START_TEST(test_lzcnt_movbe)
 }
 END_TEST
 
+/* FISTTP (SSE3): truncates whatever the rounding control says, pops, and
+ * stores the integer indefinite with IE when the value does not fit. */
+START_TEST(test_fisttp)
+{
+    uint8_t *p = data();
+    static const uint32_t v[] = { 0xc0300000u /* -2.75f */, 0, 0, 0x501502f9u /* 1e10f */ };
+    memset(p, 0xcc, 32);
+    memcpy(p, &v[0], 4);
+    memcpy(p + 12, &v[3], 4);
+    ck_assert_int_eq(RUN(MOV_EBX_DATA, 0xdb, 0xe3,      /* fninit */
+                         0xd9, 0x03, 0xdb, 0x4b, 0x04,  /* fld [ebx]; fisttp dword [ebx+4] */
+                         0xd9, 0x03, 0xdf, 0x4b, 0x08,  /* fld [ebx]; fisttp word [ebx+8] */
+                         0xd9, 0x03, 0xdd, 0x4b, 0x18), /* fld [ebx]; fisttp qword [ebx+24] */
+                     -1);
+    int32_t d;
+    int16_t w;
+    int64_t q;
+    memcpy(&d, p + 4, 4);
+    memcpy(&w, p + 8, 2);
+    memcpy(&q, p + 24, 8);
+    ck_assert_int_eq(d, -2);
+    ck_assert_int_eq(w, -2);
+    ck_assert_int_eq(q, -2);
+    ck_assert_uint_eq(p[10], 0xcc);
+    ck_assert_uint_eq(cpu->fpu.top, 0);
+    ck_assert_uint_eq(cpu->fpu.ftw, 0xffff);
+    ck_assert_uint_eq(cpu->fpu.fsw & 1, 0);
+    /* 1e10 does not fit 16 bits: 0x8000, IE (masked), popped. */
+    ck_assert_int_eq(RUN(MOV_EBX_DATA, 0xdb, 0xe3, 0xd9, 0x43, 0x0c, 0xdf, 0x4b, 0x10), -1);
+    memcpy(&w, p + 16, 2);
+    ck_assert_uint_eq((uint16_t)w, 0x8000);
+    ck_assert_uint_eq(cpu->fpu.fsw & 1, 1);
+    ck_assert_uint_eq(cpu->fpu.top, 0);
+    /* CR0.EM: #NM like every x87 instruction. */
+    cpu->cr[0] |= CR0_EM;
+    ck_assert_int_eq(RUN(MOV_EBX_DATA, 0xdf, 0x4b, 0x10), EXC_NM);
+    cpu->cr[0] &= ~(uint64_t)CR0_EM;
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sse");
@@ -305,6 +347,7 @@ int main(void)
     tcase_add_test(tc, test_xsave);
     tcase_add_test(tc, test_cpuid);
     tcase_add_test(tc, test_lzcnt_movbe);
+    tcase_add_test(tc, test_fisttp);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
