@@ -23,6 +23,12 @@ static inline uint64_t entry_tag(const TLBEntry *e, int acc)
          : acc == ACC_WRITE ? e->addr_write : e->addr_code;
 }
 
+/* Outside IA-32e mode linear addresses are 32 bits and wrap. */
+static inline uint64_t lin_wrap(const X86CPU *cpu, uint64_t lin)
+{
+    return (cpu->msr.efer & EFER_LMA) ? lin : (uint32_t)lin;
+}
+
 /* ---- flushes ----------------------------------------------------------- */
 
 static void tlb_flush_filtered(X86CPU *cpu, bool keep_global)
@@ -63,19 +69,21 @@ void tlb_check_generation(X86CPU *cpu)
  * came from the large page containing lin. */
 void tlb_flush_page(X86CPU *cpu, uint64_t lin)
 {
-    uint32_t page = (uint32_t)lin & ~PAGE_OFF;
+    uint64_t page = lin & ~(uint64_t)PAGE_OFF;
     for (int m = 0; m < MMU_NMODES; m++) {
         TLBEntry *e = tlb_entry(cpu, m, page);
         if ((e->addr_read & ~(uint64_t)PAGE_OFF) == page)
             *e = tlb_empty;
     }
     if (cpu->tlb_has_large) {
-        uint32_t mask = (cpu->cr[4] & CR4_PAE) ? 0xffe00000u : 0xffc00000u;
+        /* The largest page the current paging mode has (1 GiB in IA-32e). */
+        uint64_t mask = (cpu->msr.efer & EFER_LMA) ? ~(uint64_t)0x3fffffff
+                      : (cpu->cr[4] & CR4_PAE) ? ~(uint64_t)0x1fffff : ~(uint64_t)0x3fffff;
         for (int m = 0; m < MMU_NMODES; m++) {
             for (int i = 0; i < TLB_SIZE; i++) {
                 TLBEntry *e = &cpu->tlb[m][i];
                 if ((e->phys & TLBP_LARGE) && e->addr_read != TLB_INVALID &&
-                    ((uint32_t)e->addr_read & mask) == (page & mask))
+                    (e->addr_read & mask) == (page & mask))
                     *e = tlb_empty;
             }
         }
@@ -126,7 +134,7 @@ static bool ram_page_has_code(const AddressSpace *as, uintptr_t host)
     return as->page_flags[(host - (uintptr_t)as->ram) >> YL_PAGE_BITS] & PAGE_CODE;
 }
 
-static void entry_set(X86CPU *cpu, TLBEntry *e, uint32_t page, const PageResult *pr,
+static void entry_set(X86CPU *cpu, TLBEntry *e, uint64_t page, const PageResult *pr,
                       bool want_write)
 {
     AddressSpace *as = cpu->as;
@@ -161,9 +169,9 @@ static void entry_set(X86CPU *cpu, TLBEntry *e, uint32_t page, const PageResult 
 
 /* Makes the entry for lin valid for acc in set mmu (its tag may still carry
  * flags); raises #PF when the access is not allowed. */
-static TLBEntry *tlb_fill(X86CPU *cpu, uint32_t lin, int acc, int mmu)
+static TLBEntry *tlb_fill(X86CPU *cpu, uint64_t lin, int acc, int mmu)
 {
-    uint32_t page = lin & ~PAGE_OFF;
+    uint64_t page = lin & ~(uint64_t)PAGE_OFF;
     tlb_check_generation(cpu);
     TLBEntry *e = tlb_entry(cpu, mmu, lin);
     if ((entry_tag(e, acc) & ~(uint64_t)PAGE_OFF) == page)
@@ -176,24 +184,24 @@ static TLBEntry *tlb_fill(X86CPU *cpu, uint32_t lin, int acc, int mmu)
 
 /* ---- slow paths ------------------------------------------------------- */
 
-static uint64_t ld_page(X86CPU *cpu, uint32_t lin, unsigned size, int mmu)
+static uint64_t ld_page(X86CPU *cpu, uint64_t lin, unsigned size, int mmu)
 {
     TLBEntry *e = tlb_fill(cpu, lin, ACC_READ, mmu);
     if (e->addr_read & TLB_MMIO)
         return phys_read(cpu->as, (e->phys & YL_PAGE_MASK) | (lin & PAGE_OFF), size);
     uint64_t v = 0;
-    memcpy(&v, (void *)(lin + e->addend), size);
+    memcpy(&v, (void *)(uintptr_t)(lin + e->addend), size);
     return v;
 }
 
-uint64_t tlb_ld_slow(X86CPU *cpu, uint32_t lin, unsigned size, int mmu)
+uint64_t tlb_ld_slow(X86CPU *cpu, uint64_t lin, unsigned size, int mmu)
 {
     if ((lin & PAGE_OFF) + size <= YL_PAGE_SIZE)
         return ld_page(cpu, lin, size, mmu);
     /* Crossing pages: byte by byte, pages translated in address order. */
     uint64_t v = 0;
     for (unsigned i = 0; i < size; i++)
-        v |= ld_page(cpu, (uint32_t)(lin + i), 1, mmu) << (8 * i);
+        v |= ld_page(cpu, lin_wrap(cpu, lin + i), 1, mmu) << (8 * i);
     return v;
 }
 
@@ -205,7 +213,7 @@ typedef struct StTarget {
     uintptr_t addend;
 } StTarget;
 
-static void st_target(X86CPU *cpu, uint32_t lin, int mmu, StTarget *t)
+static void st_target(X86CPU *cpu, uint64_t lin, int mmu, StTarget *t)
 {
     t->e = tlb_fill(cpu, lin, ACC_WRITE, mmu);
     t->tag = t->e->addr_write;
@@ -213,7 +221,7 @@ static void st_target(X86CPU *cpu, uint32_t lin, int mmu, StTarget *t)
     t->addend = t->e->addend;
 }
 
-static void st_do(X86CPU *cpu, const StTarget *t, uint32_t lin, unsigned size, uint64_t v)
+static void st_do(X86CPU *cpu, const StTarget *t, uint64_t lin, unsigned size, uint64_t v)
 {
     AddressSpace *as = cpu->as;
     if (t->tag & TLB_MMIO) {
@@ -232,7 +240,7 @@ static void st_do(X86CPU *cpu, const StTarget *t, uint32_t lin, unsigned size, u
     memcpy((void *)host, &v, size);
 }
 
-void tlb_st_slow(X86CPU *cpu, uint32_t lin, unsigned size, uint64_t v, int mmu)
+void tlb_st_slow(X86CPU *cpu, uint64_t lin, unsigned size, uint64_t v, int mmu)
 {
     StTarget t[2];
     unsigned first = YL_PAGE_SIZE - (lin & PAGE_OFF);
@@ -241,11 +249,11 @@ void tlb_st_slow(X86CPU *cpu, uint32_t lin, unsigned size, uint64_t v, int mmu)
         st_do(cpu, &t[0], lin, size, v);
         return;
     }
-    uint32_t lin2 = (uint32_t)(lin + first);
+    uint64_t lin2 = lin_wrap(cpu, lin + first);
     st_target(cpu, lin, mmu, &t[0]);
     st_target(cpu, lin2, mmu, &t[1]);
     for (unsigned i = 0; i < size; i++) {
-        uint32_t a = (uint32_t)(lin + i);
+        uint64_t a = lin_wrap(cpu, lin + i);
         st_do(cpu, &t[i >= first], a, 1, (v >> (8 * i)) & 0xff);
     }
 }
@@ -254,12 +262,12 @@ void tlb_st_slow(X86CPU *cpu, uint32_t lin, unsigned size, uint64_t v, int mmu)
 
 static inline uint64_t ld_mmu(X86CPU *cpu, uint64_t lin, unsigned size, int mmu)
 {
-    return tlb_ld(cpu, (uint32_t)lin, size, mmu);
+    return tlb_ld(cpu, lin_wrap(cpu, lin), size, mmu);
 }
 
 static inline void st_mmu(X86CPU *cpu, uint64_t lin, unsigned size, uint64_t v, int mmu)
 {
-    tlb_st(cpu, (uint32_t)lin, size, v, mmu);
+    tlb_st(cpu, lin_wrap(cpu, lin), size, v, mmu);
 }
 
 uint8_t lin_ld8(X86CPU *cpu, uint64_t lin) { return ld_mmu(cpu, lin, 1, tlb_mmu_index(cpu)); }
@@ -278,41 +286,42 @@ uint64_t sys_ld64(X86CPU *cpu, uint64_t lin) { return ld_mmu(cpu, lin, 8, MMU_KE
 void sys_st8(X86CPU *cpu, uint64_t lin, uint8_t v) { st_mmu(cpu, lin, 1, v, MMU_KERNEL); }
 void sys_st16(X86CPU *cpu, uint64_t lin, uint16_t v) { st_mmu(cpu, lin, 2, v, MMU_KERNEL); }
 void sys_st32(X86CPU *cpu, uint64_t lin, uint32_t v) { st_mmu(cpu, lin, 4, v, MMU_KERNEL); }
+void sys_st64(X86CPU *cpu, uint64_t lin, uint64_t v) { st_mmu(cpu, lin, 8, v, MMU_KERNEL); }
 
 void lin_probe_write(X86CPU *cpu, uint64_t lin, uint32_t len)
 {
     if (len == 0)
         return;
     int mmu = tlb_mmu_index(cpu);
-    uint32_t a = (uint32_t)lin;
-    uint32_t last = (uint32_t)(lin + len - 1);
-    uint32_t npages = ((last & ~PAGE_OFF) - (a & ~PAGE_OFF)) / YL_PAGE_SIZE + 1;
-    for (uint32_t i = 0; i < npages; i++) {
-        uint32_t p = i == 0 ? a : (uint32_t)((a & ~PAGE_OFF) + i * YL_PAGE_SIZE);
+    /* Outside IA-32e mode linear addresses wrap at 4 GiB. */
+    uint64_t wrap = (cpu->msr.efer & EFER_LMA) ? UINT64_MAX : UINT32_MAX;
+    uint64_t a = lin & wrap;
+    uint64_t last = (lin + len - 1) & wrap;
+    uint64_t npages = (((last & ~(uint64_t)PAGE_OFF) - (a & ~(uint64_t)PAGE_OFF)) & wrap) / YL_PAGE_SIZE + 1;
+    for (uint64_t i = 0; i < npages; i++) {
+        uint64_t p = i == 0 ? a : ((a & ~(uint64_t)PAGE_OFF) + i * YL_PAGE_SIZE) & wrap;
         TLBEntry *e = tlb_entry(cpu, mmu, p);
-        if (e->addr_write != (p & ~PAGE_OFF))
+        if (e->addr_write != (p & ~(uint64_t)PAGE_OFF))
             tlb_fill(cpu, p, ACC_WRITE, mmu);
     }
 }
 
 /* ---- code fetch -------------------------------------------------------- */
 
-uint64_t x86_code_phys(X86CPU *cpu, uint64_t lin64)
+uint64_t x86_code_phys(X86CPU *cpu, uint64_t lin)
 {
-    uint32_t lin = (uint32_t)lin64;
     TLBEntry *e = tlb_fill(cpu, lin, ACC_FETCH, tlb_mmu_index(cpu));
     return (e->phys & YL_PAGE_MASK) | (lin & PAGE_OFF);
 }
 
-uint8_t x86_fetch_code8(X86CPU *cpu, uint64_t lin64)
+uint8_t x86_fetch_code8(X86CPU *cpu, uint64_t lin)
 {
-    uint32_t lin = (uint32_t)lin64;
     int mmu = tlb_mmu_index(cpu);
     TLBEntry *e = tlb_entry(cpu, mmu, lin);
-    if (likely(e->addr_code == (lin & ~PAGE_OFF)))
-        return *(uint8_t *)(lin + e->addend);
+    if (likely(e->addr_code == (lin & ~(uint64_t)PAGE_OFF)))
+        return *(uint8_t *)(uintptr_t)(lin + e->addend);
     e = tlb_fill(cpu, lin, ACC_FETCH, mmu);
     if (e->addr_code & TLB_MMIO)
         return phys_read(cpu->as, (e->phys & YL_PAGE_MASK) | (lin & PAGE_OFF), 1);
-    return *(uint8_t *)(lin + e->addend);
+    return *(uint8_t *)(uintptr_t)(lin + e->addend);
 }

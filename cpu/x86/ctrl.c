@@ -1,6 +1,7 @@
 /* Far control transfers: JMP/CALL far (direct, call gates, task gates,
- * TSS descriptors), RETF and IRET in every mode (SDM Vol 3 ch. 5.8, and
- * the instruction pages of Vol 2). */
+ * TSS descriptors), RETF and IRET in every mode, IA-32e mode included:
+ * 64-bit call gates, 8-byte frames, no task switches (SDM Vol 3 ch. 5.8
+ * and 6.14, and the instruction pages of Vol 2). */
 #include "cpu/x86/prot.h"
 
 static _Noreturn void gp_sel(X86CPU *cpu, uint16_t sel)
@@ -21,15 +22,20 @@ static void check_direct_cs(X86CPU *cpu, uint16_t sel, const Desc *d)
         raise_exception_err(cpu, EXC_NP, sel & 0xfffc);
 }
 
-/* Target code segment of a call gate (for JMP: same level only). */
-static void gate_target(X86CPU *cpu, const Desc *gate, bool is_jmp,
-                        uint16_t *tsel, Desc *cs, uint32_t *off)
+/* Target code segment of a call gate (for JMP: same level only).  A
+ * 64-bit gate (IA-32e mode) must lead to 64-bit code. */
+static void gate_target(X86CPU *cpu, const Desc *gate, uint32_t upper, bool is_jmp,
+                        uint16_t *tsel, Desc *cs, uint64_t *off)
 {
     *tsel = gate_sel(gate);
     *off = desc_type(gate) & 8 ? gate_off(gate) : gate_off(gate) & 0xffff;
+    if (x86_lma(cpu))
+        *off |= (uint64_t)upper << 32;
     if ((*tsel & ~3) == 0)
         raise_exception_err(cpu, EXC_GP, 0);
     if (!desc_read(cpu, *tsel, cs) || !desc_is_code(cs) || desc_dpl(cs) > cpu->cpl)
+        gp_sel(cpu, *tsel);
+    if (x86_lma(cpu) && (!(cs->hi & DESC_L_MASK) || (cs->hi & DESC_B_MASK)))
         gp_sel(cpu, *tsel);
     if (is_jmp && !desc_conforming(cs) && desc_dpl(cs) != cpu->cpl)
         gp_sel(cpu, *tsel);
@@ -37,10 +43,25 @@ static void gate_target(X86CPU *cpu, const Desc *gate, bool is_jmp,
         raise_exception_err(cpu, EXC_NP, *tsel & 0xfffc);
 }
 
-static void check_offset(X86CPU *cpu, uint32_t off, const Desc *cs)
+/* The new RIP: canonical for 64-bit code, within the limit otherwise. */
+static void check_offset(X86CPU *cpu, uint64_t off, const Desc *cs)
 {
-    if (off > desc_limit(cs))
+    if (desc_long_code(cpu, cs) ? !x86_canonical(off) : off > desc_limit(cs))
         raise_exception_err(cpu, EXC_GP, 0);
+}
+
+/* Reads the descriptor JMP/CALL name: 16 bytes for IA-32e call gates. */
+static void read_far_target(X86CPU *cpu, uint16_t sel, Desc *d, uint32_t *upper)
+{
+    if ((sel & ~3) == 0)
+        raise_exception_err(cpu, EXC_GP, 0);
+    if (!desc_read(cpu, sel, d))
+        gp_sel(cpu, sel);
+    *upper = 0;
+    if (x86_lma(cpu) && !desc_is_seg(d)) {
+        if (desc_type(d) != SYS_CALLGATE64 || !desc_read16(cpu, sel, d, upper))
+            gp_sel(cpu, sel);
+    }
 }
 
 /* Checks common to the system descriptors JMP/CALL may name. */
@@ -52,7 +73,7 @@ static void check_sys_target(X86CPU *cpu, uint16_t sel, const Desc *d)
         raise_exception_err(cpu, EXC_NP, sel & 0xfffc);
 }
 
-static void real_far_target(X86CPU *cpu, uint16_t sel, uint32_t off)
+static void real_far_target(X86CPU *cpu, uint16_t sel, uint64_t off)
 {
     if (off > cpu->seg[R_CS].limit)
         raise_exception_err(cpu, EXC_GP, 0);
@@ -81,17 +102,15 @@ static bool far_task(X86CPU *cpu, uint16_t sel, const Desc *d, int reason)
     return false;
 }
 
-void x86_far_jmp(X86CPU *cpu, uint16_t sel, uint32_t off)
+void x86_far_jmp(X86CPU *cpu, uint16_t sel, uint64_t off)
 {
     Desc d, cs;
+    uint32_t upper;
     if (!cpu_prot(cpu)) {
         real_far_target(cpu, sel, off);
         return;
     }
-    if ((sel & ~3) == 0)
-        raise_exception_err(cpu, EXC_GP, 0);
-    if (!desc_read(cpu, sel, &d))
-        gp_sel(cpu, sel);
+    read_far_target(cpu, sel, &d, &upper);
     if (desc_is_seg(&d)) {
         check_direct_cs(cpu, sel, &d);
         check_offset(cpu, off, &d);
@@ -107,7 +126,7 @@ void x86_far_jmp(X86CPU *cpu, uint16_t sel, uint32_t off)
         gp_sel(cpu, sel);
     check_sys_target(cpu, sel, &d);
     uint16_t tsel;
-    gate_target(cpu, &d, true, &tsel, &cs, &off);
+    gate_target(cpu, &d, upper, true, &tsel, &cs, &off);
     check_offset(cpu, off, &cs);
     desc_set_accessed(cpu, tsel, &cs);
     seg_load_cs(cpu, tsel, &cs, cpu->cpl);
@@ -116,23 +135,42 @@ void x86_far_jmp(X86CPU *cpu, uint16_t sel, uint32_t off)
 
 /* Pushes the return address on the current stack and enters cs:off. */
 static void call_same_level(X86CPU *cpu, uint16_t sel, const Desc *cs,
-                            uint32_t off, int size)
+                            uint64_t off, int size)
 {
     Stack s;
     stack_from_ss(cpu, &s);
     check_offset(cpu, off, cs);
     stack_push(cpu, &s, size, cpu->seg[R_CS].sel);
-    stack_push(cpu, &s, size, (uint32_t)cpu->next_rip);
+    stack_push(cpu, &s, size, cpu->next_rip);
     desc_set_accessed(cpu, sel, (Desc *)cs);
     set_esp(cpu, s.esp, s.mask);
     seg_load_cs(cpu, sel, cs, cpu->cpl);
     cpu->next_rip = off;
 }
 
+/* 64-bit call gate to an inner level: RSP from the TSS, SS null with
+ * RPL = the new CPL, 8-byte slots, no parameters. */
+static void call_inner64(X86CPU *cpu, uint16_t tsel, const Desc *cs, uint64_t off)
+{
+    int dpl = desc_dpl(cs);
+    Stack s;
+    stack_long(&s, tss_rsp64(cpu, dpl, 0, false), dpl, 0);
+    check_offset(cpu, off, cs);
+    stack_push(cpu, &s, 8, cpu->seg[R_SS].sel);
+    stack_push(cpu, &s, 8, cpu->regs[R_ESP]);
+    stack_push(cpu, &s, 8, cpu->seg[R_CS].sel);
+    stack_push(cpu, &s, 8, cpu->next_rip);
+    desc_set_accessed(cpu, tsel, (Desc *)cs);
+    seg_load_null(cpu, R_SS, dpl);
+    cpu->regs[R_ESP] = s.esp;
+    seg_load_cs(cpu, tsel, cs, dpl);
+    cpu->next_rip = off;
+}
+
 /* Call gate to a more privileged non-conforming segment: new stack from
  * the TSS, with the caller's SS:ESP and parameters copied over. */
 static void call_inner(X86CPU *cpu, const Desc *gate, uint16_t tsel,
-                       const Desc *cs, uint32_t off)
+                       const Desc *cs, uint64_t off)
 {
     int dpl = desc_dpl(cs), size = desc_type(gate) & 8 ? 4 : 2;
     int nparams = gate_params(gate);
@@ -161,9 +199,10 @@ static void call_inner(X86CPU *cpu, const Desc *gate, uint16_t tsel,
     cpu->next_rip = off;
 }
 
-void x86_far_call(X86CPU *cpu, uint16_t sel, uint32_t off, int opsize)
+void x86_far_call(X86CPU *cpu, uint16_t sel, uint64_t off, int opsize)
 {
     Desc d, cs;
+    uint32_t upper;
     if (!cpu_prot(cpu)) {
         Stack s;
         stack_from_ss(cpu, &s);
@@ -175,10 +214,7 @@ void x86_far_call(X86CPU *cpu, uint16_t sel, uint32_t off, int opsize)
         real_far_target(cpu, sel, off);
         return;
     }
-    if ((sel & ~3) == 0)
-        raise_exception_err(cpu, EXC_GP, 0);
-    if (!desc_read(cpu, sel, &d))
-        gp_sel(cpu, sel);
+    read_far_target(cpu, sel, &d, &upper);
     if (desc_is_seg(&d)) {
         check_direct_cs(cpu, sel, &d);
         call_same_level(cpu, sel, &d, off, opsize);
@@ -191,11 +227,15 @@ void x86_far_call(X86CPU *cpu, uint16_t sel, uint32_t off, int opsize)
         gp_sel(cpu, sel);
     check_sys_target(cpu, sel, &d);
     uint16_t tsel;
-    gate_target(cpu, &d, false, &tsel, &cs, &off);
-    if (!desc_conforming(&cs) && desc_dpl(&cs) < cpu->cpl)
+    gate_target(cpu, &d, upper, false, &tsel, &cs, &off);
+    bool inner = !desc_conforming(&cs) && desc_dpl(&cs) < cpu->cpl;
+    if (x86_lma(cpu) && inner)
+        call_inner64(cpu, tsel, &cs, off);
+    else if (inner)
         call_inner(cpu, &d, tsel, &cs, off);
     else
-        call_same_level(cpu, tsel, &cs, off, type == SYS_CALLGATE32 ? 4 : 2);
+        call_same_level(cpu, tsel, &cs, off,
+                        x86_lma(cpu) ? 8 : type == SYS_CALLGATE32 ? 4 : 2);
 }
 
 /* The code segment RETF/IRET return to (selector popped from the stack). */
@@ -225,39 +265,52 @@ static void check_return_ss(X86CPU *cpu, uint16_t sel, int rpl, Desc *d)
 }
 
 /* Common tail of RETF and IRET in protected mode; frame is the size of
- * what was already popped (EIP, CS and for IRET EFLAGS).  Returns with the
- * new CS loaded; EFLAGS is the caller's business. */
-static void return_to(X86CPU *cpu, Stack *s, uint16_t cs_sel, uint32_t eip,
-                      int size, uint32_t frame, uint16_t pop_bytes)
+ * what was already popped (EIP, CS and for IRET EFLAGS).  An outer level
+ * (or, for IRET in 64-bit mode, every return) pops SS:ESP too; returning to
+ * 64-bit code below ring 3 may load a null SS.  Returns with the new CS
+ * loaded; EFLAGS is the caller's business. */
+static void return_to(X86CPU *cpu, Stack *s, uint16_t cs_sel, uint64_t eip,
+                      int size, uint32_t frame, uint16_t pop_bytes, bool pop_ss)
 {
     Desc cs, ssd;
     check_return_cs(cpu, cs_sel, &cs);
     check_offset(cpu, eip, &cs);
     int rpl = cs_sel & 3;
-    if (rpl == cpu->cpl) {
+    if (rpl == cpu->cpl && !pop_ss) {
         desc_set_accessed(cpu, cs_sel, &cs);
         set_esp(cpu, s->esp + frame + pop_bytes, s->mask);
         seg_load_cs(cpu, cs_sel, &cs, rpl);
         cpu->next_rip = eip;
         return;
     }
-    uint32_t new_esp = stack_read(cpu, s, frame + pop_bytes, size);
+    uint64_t new_esp = stack_read(cpu, s, frame + pop_bytes, size);
     uint16_t ss_sel = stack_read(cpu, s, frame + pop_bytes + size, size);
-    check_return_ss(cpu, ss_sel, rpl, &ssd);
+    bool null_ss = (ss_sel & ~3) == 0 && desc_long_code(cpu, &cs) && rpl != 3;
+    if (!null_ss)
+        check_return_ss(cpu, ss_sel, rpl, &ssd);
+    int old_cpl = cpu->cpl;
     desc_set_accessed(cpu, cs_sel, &cs);
-    desc_set_accessed(cpu, ss_sel, &ssd);
+    if (!null_ss)
+        desc_set_accessed(cpu, ss_sel, &ssd);
     seg_load_cs(cpu, cs_sel, &cs, rpl);
-    seg_load_desc(cpu, R_SS, ss_sel, &ssd);
-    set_esp(cpu, new_esp + pop_bytes, ss_32(cpu) ? 0xffffffffu : 0xffffu);
+    if (null_ss)
+        seg_load_null(cpu, R_SS, ss_sel);
+    else
+        seg_load_desc(cpu, R_SS, ss_sel, &ssd);
+    if (x86_lma(cpu) && size != 2)
+        cpu->regs[R_ESP] = new_esp + pop_bytes;
+    else
+        set_esp(cpu, new_esp + pop_bytes, ss_32(cpu) ? 0xffffffffu : 0xffffu);
     cpu->next_rip = eip;
-    seg_revalidate(cpu);
+    if (rpl > old_cpl)
+        seg_revalidate(cpu);
 }
 
 void x86_far_ret(X86CPU *cpu, int opsize, uint16_t pop_bytes)
 {
     Stack s;
     stack_from_ss(cpu, &s);
-    uint32_t eip = stack_read(cpu, &s, 0, opsize);
+    uint64_t eip = stack_read(cpu, &s, 0, opsize);
     uint16_t cs = stack_read(cpu, &s, opsize, opsize);
     if (opsize == 2)
         eip &= 0xffff;
@@ -268,7 +321,7 @@ void x86_far_ret(X86CPU *cpu, int opsize, uint16_t pop_bytes)
         real_far_target(cpu, cs, eip);
         return;
     }
-    return_to(cpu, &s, cs, eip, opsize, 2 * opsize, pop_bytes);
+    return_to(cpu, &s, cs, eip, opsize, 2 * opsize, pop_bytes, false);
 }
 
 /* IRET to virtual-8086 mode from CPL 0: the rest of the frame holds
@@ -292,23 +345,25 @@ static void iret_to_v86(X86CPU *cpu, Stack *s, uint32_t eip, uint16_t cs, uint32
 static void iret_prot(X86CPU *cpu, int opsize)
 {
     if (cpu->eflags & NT_MASK) {
+        if (x86_lma(cpu))       /* no task switches in IA-32e mode */
+            raise_exception_err(cpu, EXC_GP, 0);
         uint16_t back = sys_ld16(cpu, cpu->seg[R_TR].base);
         task_switch(cpu, back, TASK_IRET, (uint32_t)cpu->next_rip, false);
         return;
     }
     Stack s;
     stack_from_ss(cpu, &s);
-    uint32_t eip = stack_read(cpu, &s, 0, opsize);
+    uint64_t eip = stack_read(cpu, &s, 0, opsize);
     uint16_t cs = stack_read(cpu, &s, opsize, opsize);
     uint32_t fl = stack_read(cpu, &s, 2 * opsize, opsize);
     if (opsize == 2)
         eip &= 0xffff;
-    if ((fl & VM_MASK) && opsize == 4 && cpu->cpl == 0) {
+    if ((fl & VM_MASK) && opsize == 4 && cpu->cpl == 0 && !x86_lma(cpu)) {
         iret_to_v86(cpu, &s, eip, cs, fl);
         return;
     }
     int old_cpl = cpu->cpl;
-    return_to(cpu, &s, cs, eip, opsize, 3 * opsize, 0);
+    return_to(cpu, &s, cs, eip, opsize, 3 * opsize, 0, x86_code_mode(cpu) == 64);
     eflags_load(cpu, fl, opsize, old_cpl);
     if (opsize == 4) {
         uint32_t m = RF_MASK | (old_cpl == 0 ? VIF_MASK | VIP_MASK : 0);

@@ -33,6 +33,16 @@ bool desc_read(X86CPU *cpu, uint16_t sel, Desc *d)
     return true;
 }
 
+bool desc_read16(X86CPU *cpu, uint16_t sel, Desc *d, uint32_t *upper)
+{
+    uint64_t a;
+    if (!desc_read(cpu, sel, d) || !desc_addr(cpu, (uint16_t)(sel + 8), &a))
+        return false;
+    uint64_t base = a - 8;
+    *upper = sys_ld32(cpu, base + 8);
+    return ((sys_ld32(cpu, base + 12) >> 8) & 0x1f) == 0;
+}
+
 void desc_write_hi(X86CPU *cpu, uint16_t sel, Desc *d)
 {
     uint64_t a;
@@ -58,6 +68,23 @@ void seg_load_desc(X86CPU *cpu, int seg, uint16_t sel, const Desc *d)
     s->base = desc_base(d);
     s->limit = desc_limit(d);
     s->flags = desc_flags(d);
+}
+
+void seg_load_desc16(X86CPU *cpu, int seg, uint16_t sel, const Desc *d, uint32_t upper)
+{
+    seg_load_desc(cpu, seg, sel, d);
+    cpu->seg[seg].base |= (uint64_t)upper << 32;
+}
+
+void seg_load_flat(X86CPU *cpu, int seg, uint16_t sel, int dpl, bool code, bool long64)
+{
+    SegCache *s = &cpu->seg[seg];
+    s->sel = sel;
+    s->base = 0;
+    s->limit = 0xffffffffu;
+    s->flags = DESC_P_MASK | DESC_S_MASK | ((uint32_t)dpl << DESC_DPL_SHIFT) |
+               DESC_G_MASK | DESC_A_MASK | DESC_W_MASK |
+               (code ? DESC_CS_MASK : 0) | (long64 ? DESC_L_MASK : DESC_B_MASK);
 }
 
 /* A null selector in DS/ES/FS/GS: the cache is marked not present, so any
@@ -127,6 +154,12 @@ void check_new_ss(X86CPU *cpu, uint16_t sel, int cpl, Desc *d, int vec, bool ext
 static void load_ss_prot(X86CPU *cpu, uint16_t sel)
 {
     Desc d;
+    /* 64-bit mode allows a null SS below ring 3 (RPL = CPL). */
+    if ((sel & ~3) == 0 && x86_code_mode(cpu) == 64 && cpu->cpl != 3 &&
+        (sel & 3) == cpu->cpl) {
+        seg_load_null(cpu, R_SS, sel);
+        return;
+    }
     if ((sel & ~3) == 0)
         raise_exception_err(cpu, EXC_GP, 0);
     check_new_ss(cpu, sel, cpu->cpl, &d, EXC_GP, false);
@@ -170,18 +203,21 @@ void x86_load_seg(X86CPU *cpu, int seg, uint16_t sel)
         load_data_prot(cpu, seg, sel);
 }
 
-/* LLDT and the LDT of a new task: a GDT descriptor of type LDT. */
+/* LLDT and the LDT of a new task: a GDT descriptor of type LDT (16 bytes
+ * in IA-32e mode). */
 void load_ldtr(X86CPU *cpu, uint16_t sel, int vec, bool ext)
 {
     Desc d;
+    uint32_t upper = 0;
     if ((sel & ~3) == 0) {
         seg_load_null(cpu, R_LDTR, sel);
         return;
     }
-    if ((sel & 4) || !desc_read(cpu, sel, &d) || desc_is_seg(&d) ||
-        desc_type(&d) != SYS_LDT)
+    bool ok = !(sel & 4) && (x86_lma(cpu) ? desc_read16(cpu, sel, &d, &upper)
+                                          : desc_read(cpu, sel, &d));
+    if (!ok || desc_is_seg(&d) || desc_type(&d) != SYS_LDT)
         raise_exception_err(cpu, vec, sel_err(sel, ext));
     if (!desc_present(&d))
         raise_exception_err(cpu, vec == EXC_TS ? EXC_TS : EXC_NP, sel_err(sel, ext));
-    seg_load_desc(cpu, R_LDTR, sel, &d);
+    seg_load_desc16(cpu, R_LDTR, sel, &d, upper);
 }

@@ -1,6 +1,7 @@
 /* Exception and interrupt delivery: the IVT in real mode, the IDT in
- * protected and virtual-8086 mode (SDM Vol 3 ch. 6), and the double-fault
- * rules of §6.15. */
+ * protected and virtual-8086 mode and in IA-32e mode (16-byte gates, 8-byte
+ * frames with SS:RSP always, IST stacks; SDM Vol 3 ch. 6), and the
+ * double-fault rules of §6.15. */
 #include <inttypes.h>
 
 #include "cpu/x86/prot.h"
@@ -12,7 +13,7 @@ typedef struct Event {
     bool ext;           /* not caused by the program: EXT in error codes */
     bool has_err;
     uint32_t err;
-    uint32_t ret_eip;
+    uint64_t ret_eip;
 } Event;
 
 enum { CLASS_BENIGN, CLASS_CONTRIB, CLASS_PF };
@@ -160,6 +161,69 @@ static void deliver_gate(X86CPU *cpu, const Event *e, const Desc *g)
     cpu->rip = cpu->next_rip = off;
 }
 
+/* IA-32e mode: the gate's target must be 64-bit code; the frame goes on
+ * RSP (an inner level's RSPn or the gate's IST stack) aligned to 16. */
+static void deliver_long(X86CPU *cpu, const Event *e)
+{
+    bool ext = e->ext;
+    uint32_t idt_err = e->vec * 8 + 2 + ext;
+    if ((uint32_t)e->vec * 16 + 15 > cpu->idt.limit)
+        raise_exception_err(cpu, EXC_GP, idt_err);
+    uint64_t ga = cpu->idt.base + e->vec * 16;
+    Desc g, cs;
+    g.lo = sys_ld32(cpu, ga);
+    g.hi = sys_ld32(cpu, ga + 4);
+    uint64_t off = gate_off(&g) | ((uint64_t)sys_ld32(cpu, ga + 8) << 32);
+    int type = desc_type(&g);
+    if (desc_is_seg(&g) || (type != SYS_INTGATE64 && type != SYS_TRAPGATE64))
+        raise_exception_err(cpu, EXC_GP, idt_err);
+    if (e->sw && desc_dpl(&g) < cpu->cpl)
+        raise_exception_err(cpu, EXC_GP, e->vec * 8 + 2);
+    if (!desc_present(&g))
+        raise_exception_err(cpu, EXC_NP, idt_err);
+
+    uint16_t sel = gate_sel(&g);
+    if ((sel & ~3) == 0)
+        raise_exception_err(cpu, EXC_GP, ext);
+    if (!desc_read(cpu, sel, &cs) || !desc_is_code(&cs) || desc_dpl(&cs) > cpu->cpl ||
+        !(cs.hi & DESC_L_MASK) || (cs.hi & DESC_B_MASK))
+        raise_exception_err(cpu, EXC_GP, sel_err(sel, ext));
+    if (!desc_present(&cs))
+        raise_exception_err(cpu, EXC_NP, sel_err(sel, ext));
+    int dpl = desc_conforming(&cs) ? cpu->cpl : desc_dpl(&cs);
+    bool inner = dpl < cpu->cpl;
+    int ist = g.hi & 7;
+    uint64_t rsp = cpu->regs[R_ESP];
+    if (ist)
+        rsp = tss_rsp64(cpu, 0, ist, ext);
+    else if (inner)
+        rsp = tss_rsp64(cpu, dpl, 0, ext);
+    if (!x86_canonical(off))
+        raise_exception_err(cpu, EXC_GP, ext);
+
+    Stack s;
+    stack_long(&s, rsp & ~15ull, dpl, ext);
+    stack_push(cpu, &s, 8, cpu->seg[R_SS].sel);
+    stack_push(cpu, &s, 8, cpu->regs[R_ESP]);
+    stack_push(cpu, &s, 8, x86_get_eflags(cpu));
+    stack_push(cpu, &s, 8, cpu->seg[R_CS].sel);
+    stack_push(cpu, &s, 8, e->ret_eip);
+    if (e->has_err)
+        stack_push(cpu, &s, 8, e->err);
+    desc_set_accessed(cpu, sel, &cs);
+
+    /* Nothing below can fault: commit. */
+    if (inner)
+        seg_load_null(cpu, R_SS, dpl);
+    cpu->regs[R_ESP] = s.esp;
+    uint32_t clear = TF_MASK | NT_MASK | RF_MASK | VM_MASK;
+    if (type == SYS_INTGATE64)
+        clear |= IF_MASK;
+    cpu->eflags &= ~clear;
+    seg_load_cs(cpu, sel, &cs, dpl);
+    cpu->rip = cpu->next_rip = off;
+}
+
 static void deliver_prot(X86CPU *cpu, const Event *e)
 {
     uint32_t idt_err = e->vec * 8 + 2 + e->ext;
@@ -189,10 +253,14 @@ static void deliver_prot(X86CPU *cpu, const Event *e)
 static void deliver(X86CPU *cpu, const Event *e)
 {
     if (cpu->log && (cpu->log->mask & LOG_INT))
-        yl_log(cpu->log, "int: vec=0x%02x err=0x%04x eip=0x%08x cpl=%d cs=0x%04x%s%s\n",
+        yl_log(cpu->log, "int: vec=0x%02x err=0x%04x eip=0x%08" PRIx64 " cpl=%d cs=0x%04x"
+               " cr2=0x%" PRIx64 "%s%s\n",
                e->vec, e->has_err ? e->err : 0, e->ret_eip, cpu->cpl,
-               cpu->seg[R_CS].sel, e->sw ? " sw" : "", cpu_vm86(cpu) ? " vm86" : "");
-    if (cpu_pe(cpu))
+               cpu->seg[R_CS].sel, e->vec == EXC_PF ? cpu->cr[2] : 0,
+               e->sw ? " sw" : "", cpu_vm86(cpu) ? " vm86" : "");
+    if (x86_lma(cpu))
+        deliver_long(cpu, e);
+    else if (cpu_pe(cpu))
         deliver_prot(cpu, e);
     else
         deliver_real(cpu, e);
@@ -208,7 +276,7 @@ void x86_exception_deliver(X86CPU *cpu)
         .ext = !cpu->exception_is_sw,
         .has_err = cpu->has_error_code && cpu_pe(cpu),
         .err = cpu->error_code,
-        .ret_eip = (uint32_t)(cpu->exception_is_sw ? cpu->next_rip : cpu->rip),
+        .ret_eip = cpu->exception_is_sw ? cpu->next_rip : cpu->rip,
     };
     if (cpu->fault_nesting > 0 && !e.sw) {
         /* The previous delivery did not finish: this fault came from it. */
@@ -233,7 +301,7 @@ void x86_exception_deliver(X86CPU *cpu)
 
 static void deliver_external(X86CPU *cpu, int vec)
 {
-    Event e = { .vec = vec, .ext = true, .ret_eip = (uint32_t)cpu->rip };
+    Event e = { .vec = vec, .ext = true, .ret_eip = cpu->rip };
     cpu->halted = false;
     cpu->fault_nesting = 1;
     cpu->delivering_vector = vec == EXC_NMI ? EXC_NMI : -1;

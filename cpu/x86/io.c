@@ -23,7 +23,7 @@ void x86_check_io(X86CPU *cpu, uint16_t port, int size)
 
 static int io_size(const Insn *d)
 {
-    return (d->op & 1) ? d->opsize : 1;
+    return (d->op & 1) ? (d->opsize == 8 ? 4 : d->opsize) : 1;
 }
 
 static uint32_t io_in(X86CPU *cpu, uint16_t port, int size)
@@ -64,10 +64,15 @@ void op_out_dx(X86CPU *cpu, const Insn *d)
     io_out(cpu, (uint16_t)cpu->regs[R_EDX], size, reg_get(cpu, R_EAX, size));
 }
 
-static void reg_step(X86CPU *cpu, int r, int32_t delta, uint32_t amask)
+/* Steps a register by the address size: 16-bit steps keep the upper
+ * bits, 32-bit ones zero-extend (as every 32-bit register write does). */
+static void reg_step(X86CPU *cpu, int r, int32_t delta, uint64_t amask)
 {
-    uint32_t v = (uint32_t)cpu->regs[r];
-    cpu->regs[r] = (v & ~amask) | ((v + delta) & amask);
+    uint64_t v = cpu->regs[r];
+    if (amask == 0xffff)
+        cpu->regs[r] = (uint32_t)((v & ~amask) | ((v + delta) & amask));
+    else
+        cpu->regs[r] = (v + delta) & amask;
 }
 
 /* INS/OUTS with or without REP.  Each iteration completes (registers
@@ -76,12 +81,12 @@ static void reg_step(X86CPU *cpu, int r, int32_t delta, uint32_t amask)
 static void string_io(X86CPU *cpu, const Insn *d, bool out)
 {
     int size = io_size(d);
-    uint32_t amask = d->adsize == 2 ? 0xffffu : 0xffffffffu;
+    uint64_t amask = d->adsize == 2 ? 0xffffu : d->adsize == 4 ? 0xffffffffu : UINT64_MAX;
     uint16_t port = (uint16_t)cpu->regs[R_EDX];
     int32_t step = (cpu->eflags & DF_MASK) ? -size : size;
     x86_check_io(cpu, port, size);
     for (int n = 0;; n++) {
-        if (d->rep && ((uint32_t)cpu->regs[R_ECX] & amask) == 0)
+        if (d->rep && (cpu->regs[R_ECX] & amask) == 0)
             break;
         /* A long REP yields to the loop (timers, interrupts) and resumes:
          * the registers already describe the iterations done. */
@@ -90,11 +95,11 @@ static void string_io(X86CPU *cpu, const Insn *d, bool out)
             break;
         }
         if (out) {
-            uint32_t v = mem_ld(cpu, d->seg, (uint32_t)cpu->regs[R_ESI] & amask, size);
+            uint32_t v = mem_ld(cpu, d->seg, cpu->regs[R_ESI] & amask, size);
             ioport_write(cpu->io, port, v, size);
             reg_step(cpu, R_ESI, step, amask);
         } else {
-            uint32_t off = (uint32_t)cpu->regs[R_EDI] & amask;
+            uint64_t off = cpu->regs[R_EDI] & amask;
             probe_write(cpu, R_ES, off, size);
             mem_st(cpu, R_ES, off, size, ioport_read(cpu->io, port, size));
             reg_step(cpu, R_EDI, step, amask);

@@ -16,7 +16,26 @@ enum {
     MSR_SYSENTER_EIP = 0x176,
     MSR_MISC_ENABLE = 0x1a0,
     MSR_TSC_DEADLINE = 0x6e0,
+    MSR_MTRRCAP = 0xfe,
+    MSR_MTRR_PHYSBASE0 = 0x200,     /* .. 0x20f: base/mask pairs */
+    MSR_MTRR_FIX64K = 0x250,
+    MSR_MTRR_FIX16K_80000 = 0x258,
+    MSR_MTRR_FIX16K_A0000 = 0x259,
+    MSR_MTRR_FIX4K_C0000 = 0x268,   /* .. 0x26f */
+    MSR_PAT = 0x277,
+    MSR_MTRR_DEFTYPE = 0x2ff,
+    MSR_EFER = 0xc0000080,
+    MSR_STAR = 0xc0000081,
+    MSR_LSTAR = 0xc0000082,
+    MSR_CSTAR = 0xc0000083,
+    MSR_SFMASK = 0xc0000084,
+    MSR_FS_BASE = 0xc0000100,
+    MSR_GS_BASE = 0xc0000101,
+    MSR_KERNEL_GS_BASE = 0xc0000102,
 };
+
+/* MTRRcap: 8 variable ranges, fixed ranges, write-combining. */
+#define MTRRCAP_VALUE 0x508ull
 
 /* MISC_ENABLE: fast strings on; BTS and PEBS unavailable (read-only). */
 #define MISC_ENABLE_RESET 0x1801ull
@@ -68,8 +87,105 @@ static bool apic_msr_write(X86CPU *cpu, uint32_t idx, uint64_t val)
     return true;
 }
 
+/* The MTRR storage slot of an MSR index, or NULL. */
+static uint64_t *mtrr_slot(X86CPU *cpu, uint32_t idx)
+{
+    MSRState *m = &cpu->msr;
+    if (idx >= MSR_MTRR_PHYSBASE0 && idx < MSR_MTRR_PHYSBASE0 + 16)
+        return &m->mtrr_var[idx - MSR_MTRR_PHYSBASE0];
+    if (idx == MSR_MTRR_FIX64K)
+        return &m->mtrr_fixed[0];
+    if (idx == MSR_MTRR_FIX16K_80000 || idx == MSR_MTRR_FIX16K_A0000)
+        return &m->mtrr_fixed[1 + idx - MSR_MTRR_FIX16K_80000];
+    if (idx >= MSR_MTRR_FIX4K_C0000 && idx < MSR_MTRR_FIX4K_C0000 + 8)
+        return &m->mtrr_fixed[3 + idx - MSR_MTRR_FIX4K_C0000];
+    if (idx == MSR_MTRR_DEFTYPE)
+        return &m->mtrr_deftype;
+    return NULL;
+}
+
+/* Memory types 0 (UC), 1 (WC), 4 (WT), 5 (WP), 6 (WB) are valid. */
+static bool memtype_ok(unsigned t)
+{
+    return t <= 1 || (t >= 4 && t <= 6);
+}
+
+static bool mtrr_write(X86CPU *cpu, uint32_t idx, uint64_t *slot, uint64_t val)
+{
+    if (idx == MSR_MTRR_DEFTYPE) {
+        if ((val & ~0xcffull) || !memtype_ok(val & 0xff))
+            return false;
+    } else if (idx >= MSR_MTRR_PHYSBASE0 && idx < MSR_MTRR_PHYSBASE0 + 16) {
+        bool mask = (idx - MSR_MTRR_PHYSBASE0) & 1;
+        uint64_t rsvd = 0xffffff0000000000ull | (mask ? 0x7ffull : 0xf00ull);
+        if ((val & rsvd) || (!mask && !memtype_ok(val & 0xff)))
+            return false;
+    } else {
+        for (int i = 0; i < 8; i++)
+            if (!memtype_ok((val >> (8 * i)) & 0xff))
+                return false;
+    }
+    *slot = val;
+    return true;
+}
+
+static bool pat_ok(uint64_t val)
+{
+    for (int i = 0; i < 8; i++) {
+        unsigned t = (val >> (8 * i)) & 0xff;
+        if (!(memtype_ok(t) || t == 7))
+            return false;
+    }
+    return true;
+}
+
+static bool long_msr_read(X86CPU *cpu, uint32_t idx, uint64_t *val)
+{
+    MSRState *m = &cpu->msr;
+    switch (idx) {
+    case MSR_EFER: *val = m->efer; return true;
+    case MSR_STAR: *val = m->star; return true;
+    case MSR_LSTAR: *val = m->lstar; return true;
+    case MSR_CSTAR: *val = m->cstar; return true;
+    case MSR_SFMASK: *val = m->sfmask; return true;
+    case MSR_FS_BASE: *val = cpu->seg[R_FS].base; return true;
+    case MSR_GS_BASE: *val = cpu->seg[R_GS].base; return true;
+    case MSR_KERNEL_GS_BASE: *val = m->kernel_gs_base; return true;
+    default: return false;
+    }
+}
+
+/* Addresses the CPU will use as linear addresses must be canonical. */
+static bool long_msr_write(X86CPU *cpu, uint32_t idx, uint64_t val)
+{
+    MSRState *m = &cpu->msr;
+    switch (idx) {
+    case MSR_EFER: return x86_write_efer(cpu, val);
+    case MSR_STAR: m->star = val; return true;
+    case MSR_SFMASK: m->sfmask = (uint32_t)val; return true;
+    default: break;
+    }
+    if (!x86_canonical(val))
+        return false;
+    switch (idx) {
+    case MSR_LSTAR: m->lstar = val; return true;
+    case MSR_CSTAR: m->cstar = val; return true;
+    case MSR_FS_BASE: cpu->seg[R_FS].base = val; return true;
+    case MSR_GS_BASE: cpu->seg[R_GS].base = val; return true;
+    case MSR_KERNEL_GS_BASE: m->kernel_gs_base = val; return true;
+    default: return false;
+    }
+}
+
 static bool msr_read(X86CPU *cpu, uint32_t idx, uint64_t *val)
 {
+    uint64_t *mtrr = mtrr_slot(cpu, idx);
+    if (mtrr) {
+        *val = *mtrr;
+        return true;
+    }
+    if (long_msr_read(cpu, idx, val))
+        return true;
     switch (idx) {
     case MSR_APIC_BASE:
     case MSR_TSC_DEADLINE:
@@ -81,22 +197,41 @@ static bool msr_read(X86CPU *cpu, uint32_t idx, uint64_t *val)
     case MSR_SYSENTER_ESP: *val = cpu->msr.sysenter_esp; return true;
     case MSR_SYSENTER_EIP: *val = cpu->msr.sysenter_eip; return true;
     case MSR_MISC_ENABLE: *val = cpu->msr.misc_enable; return true;
+    case MSR_MTRRCAP: *val = MTRRCAP_VALUE; return true;
+    case MSR_PAT: *val = cpu->msr.pat; return true;
     default: return false;
     }
 }
 
 static bool msr_write(X86CPU *cpu, uint32_t idx, uint64_t val)
 {
+    uint64_t *mtrr = mtrr_slot(cpu, idx);
+    if (mtrr)
+        return mtrr_write(cpu, idx, mtrr, val);
+    switch (idx) {
+    case MSR_EFER: case MSR_STAR: case MSR_LSTAR: case MSR_CSTAR: case MSR_SFMASK:
+    case MSR_FS_BASE: case MSR_GS_BASE: case MSR_KERNEL_GS_BASE:
+        return long_msr_write(cpu, idx, val);
+    case MSR_PAT:
+        if (!pat_ok(val))
+            return false;
+        cpu->msr.pat = val;
+        return true;
+    default: break;
+    }
     switch (idx) {
     case MSR_APIC_BASE:
     case MSR_TSC_DEADLINE:
         return apic_msr_write(cpu, idx, val);
     case MSR_TSC: x86_tsc_write(cpu, val); return true;
     case MSR_BIOS_SIGN_ID: return true;     /* no microcode to report */
-    /* 32-bit CPU: the upper halves do not exist. */
     case MSR_SYSENTER_CS: cpu->msr.sysenter_cs = val & 0xffff; return true;
-    case MSR_SYSENTER_ESP: cpu->msr.sysenter_esp = (uint32_t)val; return true;
-    case MSR_SYSENTER_EIP: cpu->msr.sysenter_eip = (uint32_t)val; return true;
+    case MSR_SYSENTER_ESP:
+    case MSR_SYSENTER_EIP:
+        if (!x86_canonical(val))
+            return false;
+        *(idx == MSR_SYSENTER_ESP ? &cpu->msr.sysenter_esp : &cpu->msr.sysenter_eip) = val;
+        return true;
     case MSR_MISC_ENABLE:
         cpu->msr.misc_enable = (val & ~MISC_ENABLE_RO) | (MISC_ENABLE_RESET & MISC_ENABLE_RO);
         return true;

@@ -21,12 +21,12 @@ typedef struct PageResult {
     bool exec;
     bool dirty;             /* D already set: writes need no walk */
     bool global;
-    bool large;             /* from a 2 MiB / 4 MiB page */
+    bool large;             /* from a 2 MiB / 4 MiB / 1 GiB page */
 } PageResult;
 
 /* Translates lin for an access of kind acc (ACC_*) with user or supervisor
  * rights, setting A/D bits; raises #PF (CR2 = lin) when not allowed. */
-void x86_page_walk(X86CPU *cpu, uint32_t lin, int acc, bool user, PageResult *r);
+void x86_page_walk(X86CPU *cpu, uint64_t lin, int acc, bool user, PageResult *r);
 
 /* PAE paging: reads the four PDPTEs from cr3 into cpu->pdpte.  Returns
  * false (and changes nothing) if one that is present has reserved bits

@@ -18,6 +18,11 @@ enum {
     SYS_TSS32_AVAIL = 9, SYS_TSS32_BUSY = 11, SYS_CALLGATE32 = 12,
     SYS_INTGATE32 = 14, SYS_TRAPGATE32 = 15,
 };
+/* In IA-32e mode the 32-bit types name the 64-bit forms (16 bytes). */
+enum {
+    SYS_TSS64_AVAIL = 9, SYS_TSS64_BUSY = 11, SYS_CALLGATE64 = 12,
+    SYS_INTGATE64 = 14, SYS_TRAPGATE64 = 15,
+};
 
 static inline uint32_t desc_base(const Desc *d)
 {
@@ -79,12 +84,26 @@ static inline uint32_t sel_err(uint16_t sel, bool ext)
  * the table limit (or TI=1 with no LDT).  The caller picks the fault. */
 bool desc_addr(X86CPU *cpu, uint16_t sel, uint64_t *addr);
 bool desc_read(X86CPU *cpu, uint16_t sel, Desc *d);
+/* IA-32e mode system descriptors and call gates: the 16-byte form; upper
+ * gets bits 63:32 of the base/offset.  False when the second half is past
+ * the limit, or its type field (bits 12:8 of the 4th dword) is not 0. */
+bool desc_read16(X86CPU *cpu, uint16_t sel, Desc *d, uint32_t *upper);
+/* In IA-32e mode a code segment with L=1 (and D=0) is 64-bit code. */
+static inline bool desc_long_code(const X86CPU *cpu, const Desc *d)
+{
+    return x86_lma(cpu) && (d->hi & DESC_L_MASK);
+}
 void desc_write_hi(X86CPU *cpu, uint16_t sel, Desc *d);
 void desc_set_accessed(X86CPU *cpu, uint16_t sel, Desc *d);
 
 /* Segment cache loads, no checks. */
 void seg_load_desc(X86CPU *cpu, int seg, uint16_t sel, const Desc *d);
 void seg_load_null(X86CPU *cpu, int seg, uint16_t sel);
+/* The fixed flat 4 GiB segments SYSENTER/SYSEXIT/SYSCALL/SYSRET load:
+ * code (64-bit code with long64) or writable data, accessed, DPL dpl. */
+void seg_load_flat(X86CPU *cpu, int seg, uint16_t sel, int dpl, bool code, bool long64);
+/* LDTR/TR from a 16-byte descriptor. */
+void seg_load_desc16(X86CPU *cpu, int seg, uint16_t sel, const Desc *d, uint32_t upper);
 /* Real mode: base = sel << 4, limit and attributes kept; v86: the fixed
  * 64 KiB ring-3 segment. */
 void seg_load_real(X86CPU *cpu, int seg, uint16_t sel);
@@ -107,20 +126,28 @@ void load_ldtr(X86CPU *cpu, uint16_t sel, int vec, bool ext);
 typedef struct Stack {
     uint64_t base;
     uint32_t limit, flags;
-    uint32_t esp, mask;
+    uint64_t esp, mask;
     bool user;              /* CPL-3 stack: user access rights */
+    bool long64;            /* 64-bit stack: RSP, no limit, canonical */
     uint32_t fault_err;     /* #SS error code on a limit violation */
 } Stack;
 
+/* SS:ESP, or RSP in 64-bit mode. */
 void stack_from_ss(X86CPU *cpu, Stack *s);
 void stack_from_desc(Stack *s, const Desc *d, uint32_t esp, int cpl, uint16_t sel, bool ext);
-void stack_push(X86CPU *cpu, Stack *s, int size, uint32_t v);
-uint32_t stack_read(X86CPU *cpu, Stack *s, uint32_t off, int size);
-/* Sets ESP keeping the bits above the stack size. */
-void set_esp(X86CPU *cpu, uint32_t esp, uint32_t mask);
+/* A 64-bit stack at rsp for privilege level cpl (IA-32e transfers). */
+void stack_long(Stack *s, uint64_t rsp, int cpl, uint32_t err);
+/* size 2, 4 or 8 */
+void stack_push(X86CPU *cpu, Stack *s, int size, uint64_t v);
+uint64_t stack_read(X86CPU *cpu, Stack *s, uint32_t off, int size);
+/* Sets ESP keeping the bits above the stack size (all of RSP for the
+ * mask UINT64_MAX). */
+void set_esp(X86CPU *cpu, uint64_t esp, uint64_t mask);
 
 /* Reads SS:ESP for privilege level dpl from the current TSS. */
 void tss_stack(X86CPU *cpu, int dpl, uint16_t *ss, uint32_t *esp, bool ext);
+/* 64-bit TSS: RSPn (n 0..2) or, for ist 1..7, ISTn. */
+uint64_t tss_rsp64(X86CPU *cpu, int n, int ist, bool ext);
 
 /* ---- task.c ---- */
 

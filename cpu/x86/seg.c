@@ -49,9 +49,24 @@ static uint32_t seg_check_slow(X86CPU *cpu, int seg, uint32_t off, uint32_t len,
     return (uint32_t)(s->base + off);
 }
 
-static inline uint32_t seg_lin(X86CPU *cpu, int seg, uint32_t off, uint32_t len, int kind)
+/* 64-bit mode: no limits or rights; FS/GS add their base; the address
+ * (first and last byte) must be canonical. */
+static uint64_t seg_lin64(X86CPU *cpu, int seg, uint64_t off, uint32_t len)
+{
+    uint64_t lin = off;
+    if (seg == R_FS || seg == R_GS)
+        lin += cpu->seg[seg].base;
+    if (unlikely(!x86_canonical(lin) || !x86_canonical(lin + len - 1)))
+        seg_fault(cpu, seg);
+    return lin;
+}
+
+static inline uint64_t seg_lin(X86CPU *cpu, int seg, uint64_t off64, uint32_t len, int kind)
 {
     const SegCache *s = &cpu->seg[seg];
+    if (unlikely(x86_lma(cpu)) && x86_code_mode(cpu) == 64)
+        return seg_lin64(cpu, seg, off64, len);
+    uint32_t off = (uint32_t)off64;
     if (likely((s->flags & FAST_MASK) == DESC_P_MASK &&
                (uint64_t)off + (len - 1) <= s->limit &&
                (kind == SEG_READ || (s->flags & DESC_W_MASK))))
@@ -59,47 +74,47 @@ static inline uint32_t seg_lin(X86CPU *cpu, int seg, uint32_t off, uint32_t len,
     return seg_check_slow(cpu, seg, off, len, kind);
 }
 
-uint8_t ld8(X86CPU *cpu, int seg, uint32_t off)
+uint8_t ld8(X86CPU *cpu, int seg, uint64_t off)
 {
     return tlb_ld(cpu, seg_lin(cpu, seg, off, 1, SEG_READ), 1, tlb_mmu_index(cpu));
 }
 
-uint16_t ld16(X86CPU *cpu, int seg, uint32_t off)
+uint16_t ld16(X86CPU *cpu, int seg, uint64_t off)
 {
     return tlb_ld(cpu, seg_lin(cpu, seg, off, 2, SEG_READ), 2, tlb_mmu_index(cpu));
 }
 
-uint32_t ld32(X86CPU *cpu, int seg, uint32_t off)
+uint32_t ld32(X86CPU *cpu, int seg, uint64_t off)
 {
     return tlb_ld(cpu, seg_lin(cpu, seg, off, 4, SEG_READ), 4, tlb_mmu_index(cpu));
 }
 
-uint64_t ld64(X86CPU *cpu, int seg, uint32_t off)
+uint64_t ld64(X86CPU *cpu, int seg, uint64_t off)
 {
     return tlb_ld(cpu, seg_lin(cpu, seg, off, 8, SEG_READ), 8, tlb_mmu_index(cpu));
 }
 
-void st8(X86CPU *cpu, int seg, uint32_t off, uint8_t v)
+void st8(X86CPU *cpu, int seg, uint64_t off, uint8_t v)
 {
     tlb_st(cpu, seg_lin(cpu, seg, off, 1, SEG_WRITE), 1, v, tlb_mmu_index(cpu));
 }
 
-void st16(X86CPU *cpu, int seg, uint32_t off, uint16_t v)
+void st16(X86CPU *cpu, int seg, uint64_t off, uint16_t v)
 {
     tlb_st(cpu, seg_lin(cpu, seg, off, 2, SEG_WRITE), 2, v, tlb_mmu_index(cpu));
 }
 
-void st32(X86CPU *cpu, int seg, uint32_t off, uint32_t v)
+void st32(X86CPU *cpu, int seg, uint64_t off, uint32_t v)
 {
     tlb_st(cpu, seg_lin(cpu, seg, off, 4, SEG_WRITE), 4, v, tlb_mmu_index(cpu));
 }
 
-void st64(X86CPU *cpu, int seg, uint32_t off, uint64_t v)
+void st64(X86CPU *cpu, int seg, uint64_t off, uint64_t v)
 {
     tlb_st(cpu, seg_lin(cpu, seg, off, 8, SEG_WRITE), 8, v, tlb_mmu_index(cpu));
 }
 
-void probe_write(X86CPU *cpu, int seg, uint32_t off, uint32_t len)
+void probe_write(X86CPU *cpu, int seg, uint64_t off, uint32_t len)
 {
     if (len == 0)
         return;

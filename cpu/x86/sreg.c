@@ -11,26 +11,28 @@ static int sreg_of(const Insn *d)
 }
 
 /* Modern Intel CPUs: a 32-bit push of a segment register moves ESP by 4
- * but writes only the low 16 bits. */
+ * but writes only the low 16 bits.  A 64-bit push writes the selector
+ * zero-extended (SDM, PUSH). */
 void op_push_sreg(X86CPU *cpu, const Insn *d)
 {
+    if (d->opsize == 8) {
+        x86_push(cpu, 8, cpu->seg[sreg_of(d)].sel);
+        return;
+    }
     Stack s;
     stack_from_ss(cpu, &s);
-    uint32_t esp = (s.esp - d->opsize) & s.mask;
+    uint64_t esp = (s.esp - d->opsize) & s.mask;
     st16(cpu, R_SS, esp, cpu->seg[sreg_of(d)].sel);
     set_esp(cpu, esp, s.mask);
 }
 
+/* The whole slot is read (it must be there) before the load. */
 void op_pop_sreg(X86CPU *cpu, const Insn *d)
 {
     int seg = sreg_of(d);
-    uint32_t mask = sp_mask(cpu);
-    uint32_t esp = (uint32_t)cpu->regs[R_ESP];
-    uint16_t sel = ld16(cpu, R_SS, esp & mask);
-    if (d->opsize == 4)
-        (void)ld16(cpu, R_SS, (esp + 2) & mask);    /* the whole slot must be there */
+    uint16_t sel = (uint16_t)x86_peek(cpu, d->opsize, 0);
     x86_load_seg(cpu, seg, sel);
-    set_esp(cpu, esp + d->opsize, mask);
+    (void)x86_pop(cpu, d->opsize);
     if (seg == R_SS)
         cpu->inhibit_irq = true;
 }
@@ -42,7 +44,7 @@ void op_mov_ev_sreg(X86CPU *cpu, const Insn *d)
         raise_exception(cpu, EXC_UD);
     uint16_t sel = cpu->seg[d->reg].sel;
     if (d->mod == 3)
-        reg_set(cpu, d->rm, d->opsize, sel);
+        reg_set(cpu, d->rrm, d->opsize, sel);
     else
         st16(cpu, d->seg, insn_ea(cpu, d), sel);
 }
@@ -65,11 +67,11 @@ void op_lxs(X86CPU *cpu, const Insn *d)
         seg = d->op == 0xc4 ? R_ES : R_DS;
     else
         seg = d->op == 0xb2 ? R_SS : d->op == 0xb4 ? R_FS : R_GS;
-    uint32_t ea = insn_ea(cpu, d);
-    uint32_t off = mem_ld(cpu, d->seg, ea, d->opsize);
+    uint64_t ea = insn_ea(cpu, d);
+    uint64_t off = mem_ld(cpu, d->seg, ea, d->opsize);
     uint16_t sel = ld16(cpu, d->seg, ea + d->opsize);
     x86_load_seg(cpu, seg, sel);
-    reg_set(cpu, d->reg, d->opsize, off);
+    reg_set(cpu, d->rreg, d->opsize, off);
     if (seg == R_SS)
         cpu->inhibit_irq = true;
 }
@@ -86,9 +88,10 @@ void op_call_far_ap(X86CPU *cpu, const Insn *d)
     x86_far_call(cpu, d->imm2, d->opsize == 2 ? d->imm & 0xffff : d->imm, d->opsize);
 }
 
-static void far_ptr(X86CPU *cpu, const Insn *d, uint16_t *sel, uint32_t *off)
+/* m16:16, m16:32 or (REX.W) m16:64 */
+static void far_ptr(X86CPU *cpu, const Insn *d, uint16_t *sel, uint64_t *off)
 {
-    uint32_t ea = insn_ea(cpu, d);
+    uint64_t ea = insn_ea(cpu, d);
     *off = mem_ld(cpu, d->seg, ea, d->opsize);
     *sel = ld16(cpu, d->seg, ea + d->opsize);
 }
@@ -97,7 +100,7 @@ static void far_ptr(X86CPU *cpu, const Insn *d, uint16_t *sel, uint32_t *off)
 void op_call_far_ep(X86CPU *cpu, const Insn *d)
 {
     uint16_t sel;
-    uint32_t off;
+    uint64_t off;
     far_ptr(cpu, d, &sel, &off);
     x86_far_call(cpu, sel, off, d->opsize);
 }
@@ -106,7 +109,7 @@ void op_call_far_ep(X86CPU *cpu, const Insn *d)
 void op_jmp_far_ep(X86CPU *cpu, const Insn *d)
 {
     uint16_t sel;
-    uint32_t off;
+    uint64_t off;
     far_ptr(cpu, d, &sel, &off);
     x86_far_jmp(cpu, sel, off);
 }

@@ -1,6 +1,6 @@
 /* System instructions: flags and interrupt control (PUSHF POPF CLI STI
  * HLT), descriptor tables (SGDT ... LTR), segment inspection (ARPL LAR LSL
- * VERR VERW) and CR0 bits (SMSW LMSW CLTS), INVLPG. */
+ * VERR VERW) and CR0 bits (SMSW LMSW CLTS), INVLPG, SWAPGS. */
 #include "cpu/x86/prot.h"
 
 static void need_cpl0(X86CPU *cpu)
@@ -73,7 +73,7 @@ void op_arpl(X86CPU *cpu, const Insn *d)
 {
     need_prot(cpu);
     uint16_t dst = rm_get(cpu, d, 2);
-    uint16_t src = reg_get(cpu, d->reg, 2);
+    uint16_t src = reg_get(cpu, d->rreg, 2);
     if ((dst & 3) < (src & 3)) {
         rm_set(cpu, d, 2, (dst & ~3) | (src & 3));
         cc_set_flags(cpu, CC_Z, CC_Z);
@@ -93,10 +93,20 @@ static bool visible_desc(X86CPU *cpu, uint16_t sel, Desc *d)
     return desc_dpl(d) >= cpu->cpl && desc_dpl(d) >= (sel & 3);
 }
 
-static bool lar_type_ok(const Desc *d, bool lsl)
+static bool lar_type_ok(X86CPU *cpu, const Desc *d, bool lsl)
 {
     if (desc_is_seg(d))
         return true;
+    if (x86_lma(cpu)) {
+        switch (desc_type(d)) {
+        case SYS_LDT: case SYS_TSS64_AVAIL: case SYS_TSS64_BUSY:
+            return true;
+        case SYS_CALLGATE64:
+            return !lsl;
+        default:
+            return false;
+        }
+    }
     switch (desc_type(d)) {
     case SYS_TSS16_AVAIL: case SYS_LDT: case SYS_TSS16_BUSY:
     case SYS_TSS32_AVAIL: case SYS_TSS32_BUSY:
@@ -114,12 +124,12 @@ static void lar_lsl(X86CPU *cpu, const Insn *d, bool lsl)
     need_prot(cpu);
     Desc desc;
     uint16_t sel = rm_get(cpu, d, 2);
-    if (!visible_desc(cpu, sel, &desc) || !lar_type_ok(&desc, lsl)) {
+    if (!visible_desc(cpu, sel, &desc) || !lar_type_ok(cpu, &desc, lsl)) {
         cc_set_flags(cpu, 0, CC_Z);
         return;
     }
-    uint32_t v = lsl ? desc_limit(&desc) : desc.hi & (d->opsize == 4 ? 0x00f0ff00 : 0xff00);
-    reg_set(cpu, d->reg, d->opsize, v);
+    uint32_t v = lsl ? desc_limit(&desc) : desc.hi & (d->opsize != 2 ? 0x00f0ff00 : 0xff00);
+    reg_set(cpu, d->rreg, d->opsize, v);
     cc_set_flags(cpu, CC_Z, CC_Z);
 }
 
@@ -148,7 +158,7 @@ static void store_sel(X86CPU *cpu, const Insn *d, uint16_t sel)
 {
     need_prot(cpu);
     if (d->mod == 3)
-        reg_set(cpu, d->rm, d->opsize, sel);
+        reg_set(cpu, d->rrm, d->opsize, sel);
     else
         st16(cpu, d->seg, insn_ea(cpu, d), sel);
 }
@@ -164,30 +174,48 @@ void op_lldt(X86CPU *cpu, const Insn *d)
     load_ldtr(cpu, rm_get(cpu, d, 2), EXC_GP, false);
 }
 
-/* 0F 00 /3: an available TSS, marked busy. */
+static bool ltr_type_ok(X86CPU *cpu, const Desc *d)
+{
+    if (desc_is_seg(d))
+        return false;
+    if (x86_lma(cpu))
+        return desc_type(d) == SYS_TSS64_AVAIL;
+    return desc_type(d) == SYS_TSS16_AVAIL || desc_type(d) == SYS_TSS32_AVAIL;
+}
+
+/* 0F 00 /3: an available TSS (16 bytes, 64-bit, in IA-32e mode), marked
+ * busy. */
 void op_ltr(X86CPU *cpu, const Insn *d)
 {
     need_prot(cpu);
     need_cpl0(cpu);
     uint16_t sel = rm_get(cpu, d, 2);
     Desc desc;
+    uint32_t upper = 0;
     if ((sel & ~3) == 0)
         raise_exception_err(cpu, EXC_GP, 0);
-    if ((sel & 4) || !desc_read(cpu, sel, &desc) || desc_is_seg(&desc) ||
-        (desc_type(&desc) != SYS_TSS16_AVAIL && desc_type(&desc) != SYS_TSS32_AVAIL))
+    bool ok = !(sel & 4) && (x86_lma(cpu) ? desc_read16(cpu, sel, &desc, &upper)
+                                          : desc_read(cpu, sel, &desc));
+    if (!ok || !ltr_type_ok(cpu, &desc))
         raise_exception_err(cpu, EXC_GP, sel & 0xfffc);
     if (!desc_present(&desc))
         raise_exception_err(cpu, EXC_NP, sel & 0xfffc);
     desc.hi |= 2 << DESC_TYPE_SHIFT;
     desc_write_hi(cpu, sel, &desc);
-    seg_load_desc(cpu, R_TR, sel, &desc);
+    seg_load_desc16(cpu, R_TR, sel, &desc, upper);
 }
 
 /* 0F 01 /0 /1: the full 32-bit base whatever the operand size, as
- * current processors store it. */
+ * current processors store it; 64 bits in 64-bit mode. */
 static void store_dt(X86CPU *cpu, const Insn *d, const DescTable *t)
 {
-    uint32_t ea = insn_ea(cpu, d);
+    uint64_t ea = insn_ea(cpu, d);
+    if (d->mode == 64) {
+        probe_write(cpu, d->seg, ea, 10);
+        st16(cpu, d->seg, ea, t->limit);
+        st64(cpu, d->seg, ea + 2, t->base);
+        return;
+    }
     probe_write(cpu, d->seg, ea, 6);
     st16(cpu, d->seg, ea, t->limit);
     st32(cpu, d->seg, ea + 2, (uint32_t)t->base);
@@ -200,8 +228,16 @@ void op_sidt(X86CPU *cpu, const Insn *d) { store_dt(cpu, d, &cpu->idt); }
 static void load_dt(X86CPU *cpu, const Insn *d, DescTable *t)
 {
     need_cpl0(cpu);
-    uint32_t ea = insn_ea(cpu, d);
+    uint64_t ea = insn_ea(cpu, d);
     uint16_t limit = ld16(cpu, d->seg, ea);
+    if (d->mode == 64) {
+        uint64_t base = ld64(cpu, d->seg, ea + 2);
+        if (!x86_canonical(base))
+            raise_exception_err(cpu, EXC_GP, 0);
+        t->limit = limit;
+        t->base = base;
+        return;
+    }
     uint32_t base = ld32(cpu, d->seg, ea + 2);
     t->limit = limit;
     t->base = d->opsize == 2 ? base & 0xffffff : base;
@@ -214,7 +250,7 @@ void op_lidt(X86CPU *cpu, const Insn *d) { load_dt(cpu, d, &cpu->idt); }
 void op_smsw(X86CPU *cpu, const Insn *d)
 {
     if (d->mod == 3)
-        reg_set(cpu, d->rm, d->opsize, (uint32_t)cpu->cr[0]);
+        reg_set(cpu, d->rrm, d->opsize, cpu->cr[0]);
     else
         st16(cpu, d->seg, insn_ea(cpu, d), (uint16_t)cpu->cr[0]);
 }
@@ -233,7 +269,21 @@ void op_lmsw(X86CPU *cpu, const Insn *d)
 void op_invlpg(X86CPU *cpu, const Insn *d)
 {
     need_cpl0(cpu);
-    tlb_flush_page(cpu, (cpu->seg[d->seg].base + insn_ea(cpu, d)) & 0xffffffffu);
+    uint64_t ea = insn_ea(cpu, d);
+    if (d->mode != 64)
+        ea = (cpu->seg[d->seg].base + ea) & 0xffffffffu;
+    else if (d->seg == R_FS || d->seg == R_GS)
+        ea += cpu->seg[d->seg].base;
+    tlb_flush_page(cpu, ea);
+}
+
+/* 0F 01 F8 (64-bit mode only): exchanges GS.base with IA32_KERNEL_GS_BASE. */
+void op_swapgs(X86CPU *cpu, const Insn *d)
+{
+    need_cpl0(cpu);
+    uint64_t t = cpu->seg[R_GS].base;
+    cpu->seg[R_GS].base = cpu->msr.kernel_gs_base;
+    cpu->msr.kernel_gs_base = t;
 }
 
 /* 0F 06 */

@@ -50,6 +50,9 @@ void x86_msr_reset(X86CPU *cpu);
 void x86_cpuid(X86CPU *cpu, uint32_t leaf, uint32_t *eax, uint32_t *ebx,
                uint32_t *ecx, uint32_t *edx);
 
+/* WRMSR to EFER; false for a value that raises #GP(0). */
+bool x86_write_efer(X86CPU *cpu, uint64_t val);
+
 /* CPL 0 outside v86 mode, else #GP(0): the rule of the privileged
  * instructions. */
 void x86_require_cpl0(X86CPU *cpu);

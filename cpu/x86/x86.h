@@ -173,6 +173,7 @@ uint64_t sys_ld64(X86CPU *cpu, uint64_t lin);
 void sys_st8(X86CPU *cpu, uint64_t lin, uint8_t v);
 void sys_st16(X86CPU *cpu, uint64_t lin, uint16_t v);
 void sys_st32(X86CPU *cpu, uint64_t lin, uint32_t v);
+void sys_st64(X86CPU *cpu, uint64_t lin, uint64_t v);
 /* Checks that [lin, lin+len) is writable (raises #PF if not) without
  * writing: for instructions that must not half-complete. */
 void lin_probe_write(X86CPU *cpu, uint64_t lin, uint32_t len);
@@ -196,18 +197,21 @@ void tlb_check_generation(X86CPU *cpu);
  * the stack segment), then the linear access.  In protected mode a segment
  * register holding a null selector has DESC_P_MASK clear in its cache:
  * accesses through it raise #GP(0).  In real mode only the (cached) limit
- * is checked, so "unreal mode" works. */
-uint8_t ld8(X86CPU *cpu, int seg, uint32_t off);
-uint16_t ld16(X86CPU *cpu, int seg, uint32_t off);
-uint32_t ld32(X86CPU *cpu, int seg, uint32_t off);
-uint64_t ld64(X86CPU *cpu, int seg, uint32_t off);
-void st8(X86CPU *cpu, int seg, uint32_t off, uint8_t v);
-void st16(X86CPU *cpu, int seg, uint32_t off, uint16_t v);
-void st32(X86CPU *cpu, int seg, uint32_t off, uint32_t v);
-void st64(X86CPU *cpu, int seg, uint32_t off, uint64_t v);
+ * is checked, so "unreal mode" works.  Outside 64-bit mode the offset is
+ * taken modulo 2^32 (as a 32-bit offset always was).  In 64-bit mode CS,
+ * DS, ES and SS have base 0 and no limit, FS and GS add their base, and the
+ * linear address must be canonical (#GP(0), #SS(0) for SS). */
+uint8_t ld8(X86CPU *cpu, int seg, uint64_t off);
+uint16_t ld16(X86CPU *cpu, int seg, uint64_t off);
+uint32_t ld32(X86CPU *cpu, int seg, uint64_t off);
+uint64_t ld64(X86CPU *cpu, int seg, uint64_t off);
+void st8(X86CPU *cpu, int seg, uint64_t off, uint8_t v);
+void st16(X86CPU *cpu, int seg, uint64_t off, uint16_t v);
+void st32(X86CPU *cpu, int seg, uint64_t off, uint32_t v);
+void st64(X86CPU *cpu, int seg, uint64_t off, uint64_t v);
 /* Checks a write of len bytes at seg:off (limit, rights, paging) without
  * writing. */
-void probe_write(X86CPU *cpu, int seg, uint32_t off, uint32_t len);
+void probe_write(X86CPU *cpu, int seg, uint64_t off, uint32_t len);
 
 /* Segment register loads with all protection checks of the current mode:
  * MOV Sreg, POP Sreg, LDS/LES/LFS/LGS/LSS. */
@@ -228,8 +232,9 @@ void x86_exception_deliver(X86CPU *cpu);
  * Returns true if it delivered one. */
 bool x86_irq_check(X86CPU *cpu);
 
-void x86_far_jmp(X86CPU *cpu, uint16_t sel, uint32_t off);
-void x86_far_call(X86CPU *cpu, uint16_t sel, uint32_t off, int opsize);
+/* opsize 2, 4 or 8 (REX.W forms in 64-bit mode). */
+void x86_far_jmp(X86CPU *cpu, uint16_t sel, uint64_t off);
+void x86_far_call(X86CPU *cpu, uint16_t sel, uint64_t off, int opsize);
 void x86_far_ret(X86CPU *cpu, int opsize, uint16_t pop_bytes);
 void x86_iret(X86CPU *cpu, int opsize);
 
@@ -308,7 +313,7 @@ static inline uint64_t insn_ea(X86CPU *cpu, const Insn *d)
     }
 }
 
-static inline uint64_t mem_ld(X86CPU *cpu, int seg, uint32_t off, int size)
+static inline uint64_t mem_ld(X86CPU *cpu, int seg, uint64_t off, int size)
 {
     switch (size) {
     case 1: return ld8(cpu, seg, off);
@@ -318,7 +323,7 @@ static inline uint64_t mem_ld(X86CPU *cpu, int seg, uint32_t off, int size)
     }
 }
 
-static inline void mem_st(X86CPU *cpu, int seg, uint32_t off, int size, uint64_t v)
+static inline void mem_st(X86CPU *cpu, int seg, uint64_t off, int size, uint64_t v)
 {
     switch (size) {
     case 1: st8(cpu, seg, off, v); break;
@@ -357,6 +362,13 @@ static inline int x86_code_mode(const X86CPU *cpu)
         return 64;
     return cs_32(cpu) ? 32 : 16;
 }
+/* Bits 63:47 all equal (48-bit linear addresses). */
+static inline bool x86_canonical(uint64_t a)
+{
+    return (uint64_t)(((int64_t)a << 16) >> 16) == a;
+}
+/* IA-32e mode (EFER.LMA): 64-bit or compatibility mode. */
+static inline bool x86_lma(const X86CPU *cpu) { return cpu->msr.efer & EFER_LMA; }
 static inline uint32_t sp_mask(const X86CPU *cpu) { return ss_32(cpu) ? 0xffffffffu : 0xffffu; }
 
 /* Iterations a REP string instruction runs before it lets the exec loop
@@ -365,11 +377,12 @@ static inline uint32_t sp_mask(const X86CPU *cpu) { return ss_32(cpu) ? 0xffffff
 
 /* ---- stack (stack.c) ------------------------------------------------- */
 
-/* Push/pop of size 2 or 4 with the SS stack-size attribute. push writes
- * before it moves ESP, pop reads before it moves ESP, so faults restart. */
-void x86_push(X86CPU *cpu, int size, uint32_t v);
-uint32_t x86_pop(X86CPU *cpu, int size);
+/* Push/pop of size 2 or 4 with the SS stack-size attribute, and of size
+ * 2 or 8 on RSP in 64-bit mode. push writes before it moves ESP, pop reads
+ * before it moves ESP, so faults restart. */
+void x86_push(X86CPU *cpu, int size, uint64_t v);
+uint64_t x86_pop(X86CPU *cpu, int size);
 /* Read the value pop would return, without moving ESP. */
-uint32_t x86_peek(X86CPU *cpu, int size, uint32_t offset);
+uint64_t x86_peek(X86CPU *cpu, int size, uint32_t offset);
 
 #endif

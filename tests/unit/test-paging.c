@@ -70,7 +70,7 @@ static int try_fetch(uint32_t lin)
     return -1;
 }
 
-static int try_cr(int n, uint32_t v)
+static int try_cr(int n, uint64_t v)
 {
     if (setjmp(cpu->jmp_env))
         return cpu->exception_index;
@@ -597,13 +597,216 @@ START_TEST(test_push_fault_restarts)
 }
 END_TEST
 
+/* ---- IA-32e 4-level paging ---------------------------------------------- */
+
+#define PML4 0x30000u
+#define LM_PDPT 0x31000u
+#define LM_PD 0x32000u
+#define LM_PT 0x33000u
+#define LM_PDPT_HI 0x34000u
+#define FLAGS64 (DESC_P_MASK | DESC_S_MASK | DESC_CS_MASK | DESC_R_MASK | DESC_L_MASK)
+
+static int try_ld64(uint64_t lin, uint64_t *out)
+{
+    if (setjmp(cpu->jmp_env))
+        return cpu->exception_index;
+    *out = lin_ld64(cpu, lin);
+    return -1;
+}
+
+static int try_st64(uint64_t lin, uint64_t v)
+{
+    if (setjmp(cpu->jmp_env))
+        return cpu->exception_index;
+    lin_st64(cpu, lin, v);
+    return -1;
+}
+
+static int try_fetch64(uint64_t lin)
+{
+    if (setjmp(cpu->jmp_env))
+        return cpu->exception_index;
+    x86_fetch_code8(cpu, lin);
+    return -1;
+}
+
+static int try_seg_ld(int seg, uint64_t off, uint32_t *out)
+{
+    if (setjmp(cpu->jmp_env))
+        return cpu->exception_index;
+    *out = ld32(cpu, seg, off);
+    return -1;
+}
+
+static void expect_pf64(int vec, uint32_t err, uint64_t lin)
+{
+    ck_assert_int_eq(vec, EXC_PF);
+    ck_assert_uint_eq(cpu->error_code, err);
+    ck_assert_uint_eq(cpu->cr[2], lin);
+}
+
+/* Low 2 MiB through a page table (page 5 -> 0x205000), 0x200000 as a 2 MiB
+ * page at 0x400000, 1 GiB..2 GiB as a 1 GiB page at 0, and the top 1 GiB
+ * (0xffffffffc0000000) through the same page directory as the bottom. */
+static void long_on(void)
+{
+    enter_pm();
+    memset(m->as.ram + PML4, 0, 0x5000);
+    pw64(PML4, LM_PDPT | 7);
+    pw64(PML4 + 511 * 8, LM_PDPT_HI | 7);
+    pw64(LM_PDPT, LM_PD | 7);
+    pw64(LM_PDPT + 8, 0x00000000 | 0x87);
+    pw64(LM_PDPT_HI + 511 * 8, LM_PD | 7);
+    pw64(LM_PD, LM_PT | 7);
+    pw64(LM_PD + 8, 0x400000 | 0x87);
+    pw64(LM_PT + 5 * 8, 0x205000 | 7);
+    ck_assert_int_eq(try_cr(3, PML4), -1);
+    ck_assert_int_eq(try_cr(4, CR4_PAE), -1);
+    ck_assert(x86_write_efer(cpu, EFER_LME | EFER_NXE));
+    ck_assert_int_eq(try_cr(0, (uint32_t)cpu->cr[0] | CR0_PG), -1);
+    ck_assert(cpu->msr.efer & EFER_LMA);
+}
+
+START_TEST(test_long_mode_switch)
+{
+    enter_pm();
+    memset(m->as.ram + PML4, 0, 0x1000);
+    ck_assert_int_eq(try_cr(3, PML4), -1);
+    ck_assert(x86_write_efer(cpu, EFER_LME));
+    /* LME with PAE clear: #GP, nothing changes */
+    ck_assert_int_eq(try_cr(0, (uint32_t)cpu->cr[0] | CR0_PG), EXC_GP);
+    ck_assert_uint_eq(cpu->cr[0] & CR0_PG, 0);
+    ck_assert(!x86_write_efer(cpu, EFER_LME | (1u << 9)));    /* reserved */
+    ck_assert_int_eq(try_cr(4, CR4_PAE), -1);
+    /* PDPTEs are not loaded in IA-32e mode: a PML4 full of junk is fine */
+    memset(m->as.ram + PML4, 0xff, 32);
+    ck_assert_int_eq(try_cr(0, (uint32_t)cpu->cr[0] | CR0_PG), -1);
+    ck_assert(cpu->msr.efer & EFER_LMA);
+    ck_assert(!x86_write_efer(cpu, 0));                 /* LME with PG on */
+    ck_assert(x86_write_efer(cpu, EFER_LME | EFER_LMA | EFER_SCE));
+    ck_assert_uint_eq(cpu->msr.efer, EFER_LME | EFER_LMA | EFER_SCE);
+    ck_assert_int_eq(try_cr(4, 0), EXC_GP);             /* PAE clear in IA-32e */
+    ck_assert_int_eq(try_cr(3, 0x10000000000ull), EXC_GP);  /* above MAXPHYADDR */
+    /* 64-bit code cannot turn paging off; compatibility mode can */
+    x86_load_seg_raw(cpu, R_CS, 0x08, 0, 0xffffffff, FLAGS64);
+    ck_assert_int_eq(try_cr(0, (uint32_t)cpu->cr[0] & ~CR0_PG), EXC_GP);
+    enter_pm();
+    ck_assert_int_eq(try_cr(0, (uint32_t)cpu->cr[0] & ~CR0_PG), -1);
+    ck_assert_uint_eq(cpu->msr.efer & EFER_LMA, 0);
+}
+END_TEST
+
+START_TEST(test_long_walk)
+{
+    uint64_t v = 0;
+    long_on();
+    pw64(0x205008, 0x0123456789abcdefull);
+    ck_assert_int_eq(try_ld64(0x5008, &v), -1);
+    ck_assert_uint_eq(v, 0x0123456789abcdefull);
+    /* A set at every level, D only on the leaf of a write */
+    ck_assert_uint_eq(pr64(PML4) & 0x60, 0x20);
+    ck_assert_uint_eq(pr64(LM_PDPT) & 0x60, 0x20);
+    ck_assert_uint_eq(pr64(LM_PD) & 0x60, 0x20);
+    ck_assert_uint_eq(pr64(LM_PT + 5 * 8) & 0x60, 0x20);
+    ck_assert_int_eq(try_st64(0x5010, 7), -1);
+    ck_assert_uint_eq(pr64(LM_PT + 5 * 8) & 0x60, 0x60);
+    ck_assert_uint_eq(pr64(LM_PD) & 0x40, 0);
+    /* the same page through the top of the address space */
+    ck_assert_int_eq(try_ld64(0xffffffffc0005008ull, &v), -1);
+    ck_assert_uint_eq(v, 0x0123456789abcdefull);
+    /* 2 MiB and 1 GiB pages */
+    pw32(0x454320, 0x27182818);
+    ck_assert_int_eq(try_ld64(0x254320, &v), -1);
+    ck_assert_uint_eq((uint32_t)v, 0x27182818);
+    pw32(0x123450, 0x31415926);
+    ck_assert_int_eq(try_ld64(0x40123450, &v), -1);
+    ck_assert_uint_eq((uint32_t)v, 0x31415926);
+    ck_assert_int_eq(try_st64(0x40123458, 1), -1);
+    ck_assert_uint_eq(pr64(LM_PDPT + 8) & 0x60, 0x60);
+    ck_assert_uint_eq(pr32(0x123458), 1);
+    /* not present at the PML4 level, with the full address in CR2 */
+    expect_pf64(try_ld64(0x00007f0000001000ull, &v), 0, 0x00007f0000001000ull);
+    set_cpl(3);
+    expect_pf64(try_st64(0x00007f0000001000ull, 0), PF_W | PF_U, 0x00007f0000001000ull);
+    set_cpl(0);
+}
+END_TEST
+
+START_TEST(test_long_nx_rsvd)
+{
+    uint64_t v = 0;
+    long_on();
+    /* XD on the PDE: reads fine, fetches fault with I/D */
+    pw64(LM_PT + 6 * 8, 0x206000 | 7);
+    ck_assert_int_eq(try_fetch64(0x6000), -1);
+    pw64(LM_PD, LM_PT | 7 | (1ull << 63));
+    tlb_flush(cpu);
+    ck_assert_int_eq(try_ld64(0x6000, &v), -1);
+    expect_pf64(try_fetch64(0x6000), PF_P | PF_I, 0x6000);
+    set_cpl(3);
+    expect_pf64(try_fetch64(0x6000), PF_P | PF_I | PF_U, 0x6000);
+    set_cpl(0);
+    /* a fetch from a not-present page reports I/D too */
+    expect_pf64(try_fetch64(0x7000), PF_I, 0x7000);
+    /* without NXE the XD bit is reserved, and no I/D is reported */
+    ck_assert(x86_write_efer(cpu, EFER_LME | EFER_LMA));
+    expect_pf64(try_ld64(0x6000, &v), PF_P | PF_RSVD, 0x6000);
+    expect_pf64(try_fetch64(0x7000), PF_P | PF_RSVD, 0x7000);
+    pw64(LM_PD, LM_PT | 7);
+    /* PS in a PML4E, bit 13 in a 1 GiB PDPTE, bits 51:40 */
+    pw64(PML4 + 8, LM_PDPT | 0x87);
+    expect_pf64(try_ld64(0x8000000000ull, &v), PF_P | PF_RSVD, 0x8000000000ull);
+    pw64(LM_PDPT + 16, 0x40000000 | 0x87 | (1u << 13));
+    expect_pf64(try_ld64(0x80000000ull, &v), PF_P | PF_RSVD, 0x80000000ull);
+    pw64(LM_PT + 9 * 8, 0x209000 | 7 | (1ull << 40));
+    expect_pf64(try_ld64(0x9000, &v), PF_P | PF_RSVD, 0x9000);
+    /* INVLPG drops a 1 GiB mapping */
+    ck_assert_int_eq(try_ld64(0x40200000, &v), -1);
+    pw64(LM_PDPT + 8, 0);
+    ck_assert_int_eq(try_ld64(0x40200000, &v), -1);     /* still cached */
+    tlb_flush_page(cpu, 0x40001000);
+    expect_pf64(try_ld64(0x40200000, &v), 0, 0x40200000);
+}
+END_TEST
+
+START_TEST(test_long_segments)
+{
+    uint32_t v = 0;
+    long_on();
+    pw32(0x205010, 0xfeedface);
+    /* compatibility mode: 32-bit segmentation, the offset wraps at 4 GiB */
+    x86_load_seg_raw(cpu, R_DS, 0x10, 0x5000, 0xfff, DESC_P_MASK | DESC_S_MASK | DESC_W_MASK);
+    ck_assert_int_eq(try_seg_ld(R_DS, 0x10, &v), -1);
+    ck_assert_uint_eq(v, 0xfeedface);
+    ck_assert_int_eq(try_seg_ld(R_DS, 0x1000, &v), EXC_GP);
+    /* 64-bit mode: DS base and limit ignored, FS adds its base */
+    x86_load_seg_raw(cpu, R_CS, 0x08, 0, 0xffffffff, FLAGS64);
+    ck_assert_int_eq(x86_code_mode(cpu), 64);
+    ck_assert_int_eq(try_seg_ld(R_DS, 0x5010, &v), -1);
+    ck_assert_uint_eq(v, 0xfeedface);
+    x86_load_seg_raw(cpu, R_DS, 0, 0, 0, 0);            /* null: still usable */
+    ck_assert_int_eq(try_seg_ld(R_DS, 0xffffffffc0005010ull, &v), -1);
+    ck_assert_uint_eq(v, 0xfeedface);
+    cpu->seg[R_FS].base = 0xffffffffc0000000ull;
+    ck_assert_int_eq(try_seg_ld(R_FS, 0x5010, &v), -1);
+    ck_assert_uint_eq(v, 0xfeedface);
+    /* non-canonical: #GP(0), #SS(0) through SS, also for the last byte */
+    ck_assert_int_eq(try_seg_ld(R_DS, 0x0000800000000000ull, &v), EXC_GP);
+    ck_assert_uint_eq(cpu->error_code, 0);
+    ck_assert_int_eq(try_seg_ld(R_SS, 0xffff7fffffffffffull, &v), EXC_SS);
+    ck_assert_int_eq(try_seg_ld(R_DS, 0x00007ffffffffffeull, &v), EXC_GP);
+    cpu->seg[R_FS].base = 0x00007ffffffff000ull;
+    ck_assert_int_eq(try_seg_ld(R_FS, 0x1000, &v), EXC_GP);
+}
+END_TEST
+
 /* ---- control registers, CPUID, MSRs ------------------------------------- */
 
 START_TEST(test_cr_checks)
 {
     ck_assert_int_eq(try_cr(0, CR0_PG), EXC_GP);                  /* PG w/o PE */
     ck_assert_int_eq(try_cr(0, CR0_PE | CR0_NW), EXC_GP);         /* NW w/o CD */
-    ck_assert_int_eq(try_cr(4, CR4_OSFXSR), EXC_GP);              /* not offered */
+    ck_assert_int_eq(try_cr(4, CR4_MCE), EXC_GP);                 /* not offered */
     ck_assert_int_eq(try_cr(4, CR4_PSE | CR4_TSD), -1);
     ck_assert_int_eq(try_cr(0, 0), -1);
     ck_assert_uint_eq(cpu->cr[0], CR0_ET);                       /* ET hardwired */
@@ -663,13 +866,16 @@ START_TEST(test_cpuid_msr)
     ck_assert_int_eq(run_insn(op_wrmsr, 0, 0), -1);
     ck_assert_int_eq(run_insn(op_rdtsc, 0, 0), -1);
     ck_assert_uint_eq(cpu->regs[R_EDX], 5);
-    cpu->regs[R_ECX] = 0x176;       /* SYSENTER_EIP: 32 bits kept */
+    cpu->regs[R_ECX] = 0x176;       /* SYSENTER_EIP: 64 bits, canonical */
     cpu->regs[R_EAX] = 0xc0001234u;
     ck_assert_int_eq(run_insn(op_wrmsr, 0, 0), -1);
     cpu->regs[R_EAX] = 0;
+    cpu->regs[R_EDX] = 0;
     ck_assert_int_eq(run_insn(op_rdmsr, 0, 0), -1);
     ck_assert_uint_eq(cpu->regs[R_EAX], 0xc0001234u);
-    ck_assert_uint_eq(cpu->regs[R_EDX], 0);
+    ck_assert_uint_eq(cpu->regs[R_EDX], 5);
+    cpu->regs[R_EDX] = 0x8000;      /* bit 47 set, 63:48 clear */
+    ck_assert_int_eq(run_insn(op_wrmsr, 0, 0), EXC_GP);
     cpu->regs[R_ECX] = 0x1b;        /* no APIC: no APIC_BASE */
     ck_assert_int_eq(run_insn(op_rdmsr, 0, 0), EXC_GP);
     enter_pm();
@@ -715,6 +921,10 @@ static Suite *paging_suite(void)
     tcase_add_test(tc, test_implicit_and_probe);
     tcase_add_test(tc, test_dump);
     tcase_add_test(tc, test_pae);
+    tcase_add_test(tc, test_long_mode_switch);
+    tcase_add_test(tc, test_long_walk);
+    tcase_add_test(tc, test_long_nx_rsvd);
+    tcase_add_test(tc, test_long_segments);
     tcase_add_test(tc, test_code_write_notify);
     tcase_add_test(tc, test_mmio_and_rom);
     tcase_add_test(tc, test_segments);
