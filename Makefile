@@ -33,6 +33,9 @@ LIBS_ALL = $(LIB_LIBS) -lm -lpthread
 LIB_SRCS := $(sort $(wildcard core/*.c cpu/x86/*.c accel/tcg/*.c hw/*.c \
     hw/*/*.c block/*.c ui/*.c monitor/*.c))
 LIB_SRCS := $(filter-out core/main.c,$(LIB_SRCS))
+ifeq ($(CONFIG_KVM),1)
+LIB_SRCS += $(sort $(wildcard accel/kvm/*.c))
+endif
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIBYL := $(BUILD)/libyl.a
 YINGLONG := $(BUILD)/yinglong
@@ -74,6 +77,7 @@ CHECK_TARGETS := check-unit
 -include tests/sst/rules.mk
 -include tests/boot/rules.mk
 -include tests/linux/rules.mk
+-include tests/kvm/rules.mk
 
 check: $(YINGLONG)
 	@$(MAKE) --no-print-directory -k $(CHECK_TARGETS) BUILD=$(BUILD) \

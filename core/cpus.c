@@ -23,9 +23,11 @@ int machine_reset(Machine *m, char *err, int errlen)
             d->cls->reset(d);
     for (int i = 0; i < m->ncpus; i++)
         x86_cpu_reset(m->cpus[i]);
-    if (m->board_reset)
-        return m->board_reset(m, err, errlen);
-    return 0;
+    int r = m->board_reset ? m->board_reset(m, err, errlen) : 0;
+    for (int i = 0; i < m->ncpus; i++)
+        if (m->accel && m->accel->vcpu_reset)
+            m->accel->vcpu_reset(m, m->cpus[i]);
+    return r;
 }
 
 /* Termination signals arrive as a descriptor, so that they end the loop

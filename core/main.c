@@ -32,12 +32,50 @@ static int print_help(const Options *o)
         printf("Supported machines are:\npc                   Standard PC (default)\n");
         break;
     case OPT_ACCEL_HELP:
-        printf("Accelerators supported in this build:\ntcg\n");
+        printf("Accelerators supported in this build:\ntcg\n%s", CONFIG_KVM ? "kvm\n" : "");
         break;
     case OPT_RUN:
         break;
     }
     return 0;
+}
+
+static const AccelOps *accel_by_name(const char *name, size_t len)
+{
+    if (len == 3 && !strncmp(name, "tcg", 3))
+        return &tcg_accel_ops;
+#if CONFIG_KVM
+    if (len == 3 && !strncmp(name, "kvm", 3))
+        return &kvm_accel_ops;
+#endif
+    return NULL;
+}
+
+/* The accelerators asked for, in order (-accel kvm:tcg): the first whose
+ * init succeeds runs the machine; each failure before the last is a note.
+ * This comes before the board is built, which asks m->kernel_irqchip. */
+static int accel_start(Machine *m, char *err, int errlen)
+{
+    const char *p = m->opt.accel ? m->opt.accel : "tcg";
+    for (;;) {
+        size_t n = strcspn(p, ":");
+        const AccelOps *ops = accel_by_name(p, n);
+        if (!ops) {
+            snprintf(err, errlen, "-accel %.*s: this build has no such accelerator "
+                     "(configured without it)", (int)n, p);
+        } else {
+            m->accel = ops;
+            if (!ops->init || ops->init(m, err, errlen) == 0)
+                return 0;
+            m->accel = NULL;
+            m->kernel_irqchip = false;
+        }
+        if (!p[n])
+            return -1;
+        p += n + 1;
+        fprintf(stderr, "yinglong: note: %s; falling back to %.*s\n", err,
+                (int)strcspn(p, ":"), p);
+    }
 }
 
 static int machine_start(Machine *m, const Options *o, char *err, int errlen)
@@ -48,12 +86,9 @@ static int machine_start(Machine *m, const Options *o, char *err, int errlen)
         snprintf(err, errlen, "-D %s: cannot open log file", o->log_file);
         return -1;
     }
-    if (pc_init(m, err, errlen) < 0)
+    if (accel_start(m, err, errlen) < 0 || pc_init(m, err, errlen) < 0)
         return -1;
     if (monitor_open(m, m->opt.monitor, err, errlen) < 0)
-        return -1;
-    m->accel = &tcg_accel_ops;
-    if (m->accel->init && m->accel->init(m, err, errlen) < 0)
         return -1;
     for (int i = 0; i < m->ncpus; i++) {
         if (m->accel->vcpu_create && m->accel->vcpu_create(m, m->cpus[i]) < 0) {

@@ -1,9 +1,11 @@
 /* The guest physical address map: RAM, ROM and MMIO regions that may
  * overlap, the highest priority winning. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "yl/memory.h"
 
@@ -14,20 +16,65 @@ void as_init(AddressSpace *as)
 
 int as_alloc_ram(AddressSpace *as, uint64_t size)
 {
+    char err[128];
+    RamBacking def = { .merge = true };
+    return as_alloc_ram_backed(as, size, &def, err, sizeof(err));
+}
+
+/* An unlinked file in DIR: the mapping is all that keeps it. */
+static void *ram_map_file(const char *dir, uint64_t size, bool prealloc,
+                          char *err, int errlen)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/yinglong-ram.XXXXXX", dir);
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        snprintf(err, errlen, "-mem-path %s: cannot create a file there: %s", dir,
+                 strerror(errno));
+        return MAP_FAILED;
+    }
+    unlink(path);
+    void *p = MAP_FAILED;
+    if (ftruncate(fd, size) < 0)
+        snprintf(err, errlen, "-mem-path %s: cannot size the file: %s", dir, strerror(errno));
+    else if ((p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                       MAP_SHARED | (prealloc ? MAP_POPULATE : 0), fd, 0)) == MAP_FAILED)
+        snprintf(err, errlen, "-mem-path %s: cannot map %llu MiB: %s", dir,
+                 (unsigned long long)(size >> 20), strerror(errno));
+    int e = errno;
+    close(fd);
+    errno = e;
+    return p;
+}
+
+int as_alloc_ram_backed(AddressSpace *as, uint64_t size, const RamBacking *b,
+                        char *err, int errlen)
+{
     if (size == 0 || (size & (YL_PAGE_SIZE - 1)) || as->ram) {
         errno = EINVAL;
+        snprintf(err, errlen, "bad RAM size");
         return -1;
     }
-    /* NORESERVE: a big guest costs nothing until it touches its memory. */
-    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void *p;
+    if (b->mem_path) {
+        p = ram_map_file(b->mem_path, size, b->prealloc, err, errlen);
+    } else {
+        /* NORESERVE: a big guest costs nothing until it touches its memory. */
+        p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS |
+                 (b->prealloc ? MAP_POPULATE : MAP_NORESERVE), -1, 0);
+        if (p == MAP_FAILED)
+            snprintf(err, errlen, "%s", strerror(errno));
+    }
     if (p == MAP_FAILED)
         return -1;
+    if (b->merge && !b->mem_path)
+        madvise(p, size, MADV_MERGEABLE);   /* without KSM: harmless EINVAL */
     uint64_t npages = size >> YL_PAGE_BITS;
     void *flags = mmap(NULL, npages, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (flags == MAP_FAILED) {
         int e = errno;
+        snprintf(err, errlen, "%s", strerror(e));
         munmap(p, size);
         errno = e;
         return -1;

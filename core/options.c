@@ -27,6 +27,78 @@ static bool item_is(const char *item, size_t len, const char *want)
     return strlen(want) == len && !strncmp(item, want, len);
 }
 
+/* on|off for a boolean property: returns 1/0, or -1 with a message. */
+static int opt_bool(const char *opt, const char *arg, const char *val, size_t len,
+                    char *err, int errlen)
+{
+    if (item_is(val, len, "on"))
+        return 1;
+    if (item_is(val, len, "off"))
+        return 0;
+    snprintf(err, errlen, "%s %s: '%.*s' must be on or off", opt, arg, (int)len, val);
+    return -1;
+}
+
+/* One accelerator name, or a ':' list of them tried in order, appended to
+ * what earlier -accel options asked for (QEMU's fallback order). */
+static int accel_add(Options *o, const char *opt, const char *arg, const char *names,
+                     size_t len, char *err, int errlen)
+{
+    for (size_t i = 0; i < len;) {
+        size_t n = strcspn(names + i, ":,");
+        if (n > len - i)
+            n = len - i;
+        if (!item_is(names + i, n, "tcg") && !item_is(names + i, n, "kvm")) {
+            snprintf(err, errlen, "%s %s: unknown accelerator '%.*s' (tcg, kvm)",
+                     opt, arg, (int)n, names + i);
+            return -1;
+        }
+        i += n + 1;
+    }
+    size_t used = strlen(o->accel_buf);
+    if (used + len + 2 > sizeof(o->accel_buf)) {
+        snprintf(err, errlen, "%s %s: too many accelerators", opt, arg);
+        return -1;
+    }
+    snprintf(o->accel_buf + used, sizeof(o->accel_buf) - used, "%s%.*s",
+             used ? ":" : "", (int)len, names);
+    o->machine.accel = o->accel_buf;
+    return 0;
+}
+
+/* Properties both -machine and -accel take: kernel-irqchip=on|off. */
+static int opt_irqchip(Options *o, const char *opt, const char *arg, const char *p,
+                       size_t len, char *err, int errlen)
+{
+    int v = opt_bool(opt, arg, p + 15, len - 15, err, errlen);
+    if (v < 0)
+        return -1;
+    o->machine.kernel_irqchip_off = !v;
+    return 0;
+}
+
+static int machine_prop(Options *o, const char *arg, const char *p, size_t len,
+                        bool first, char *err, int errlen)
+{
+    if ((item_is(p, len, "pc") && first) || item_is(p, len, "type=pc"))
+        return 0;
+    if (len > 6 && !strncmp(p, "accel=", 6))
+        return accel_add(o, "-machine", arg, p + 6, len - 6, err, errlen);
+    if (len > 15 && !strncmp(p, "kernel-irqchip=", 15))
+        return opt_irqchip(o, "-machine", arg, p, len, err, errlen);
+    if (len > 10 && !strncmp(p, "mem-merge=", 10)) {
+        int v = opt_bool("-machine", arg, p + 10, len - 10, err, errlen);
+        o->machine.mem_merge_off = v == 0;
+        return v < 0 ? -1 : 0;
+    }
+    if ((first && !memchr(p, '=', len)) || (len > 5 && !strncmp(p, "type=", 5)))
+        snprintf(err, errlen, "-machine %s: unsupported machine type (only 'pc')", arg);
+    else
+        snprintf(err, errlen, "-machine %s: unsupported machine property '%.*s'",
+                 arg, (int)len, p);
+    return -1;
+}
+
 static int opt_machine(Options *o, const char *arg, char *err, int errlen)
 {
     if (!strcmp(arg, "help")) {
@@ -37,20 +109,8 @@ static int opt_machine(Options *o, const char *arg, char *err, int errlen)
     bool first = true;
     while (*p) {
         size_t len = strcspn(p, ",");
-        if (item_is(p, len, "pc") && first) {
-        } else if (item_is(p, len, "type=pc") || item_is(p, len, "accel=tcg")) {
-        } else if (len > 6 && !strncmp(p, "accel=", 6)) {
-            snprintf(err, errlen, "-machine %s: accelerator '%.*s' is not supported yet "
-                     "(only tcg)", arg, (int)(len - 6), p + 6);
+        if (machine_prop(o, arg, p, len, first, err, errlen) < 0)
             return -1;
-        } else if ((first && !memchr(p, '=', len)) || (len > 5 && !strncmp(p, "type=", 5))) {
-            snprintf(err, errlen, "-machine %s: unsupported machine type (only 'pc')", arg);
-            return -1;
-        } else {
-            snprintf(err, errlen, "-machine %s: unsupported machine property '%.*s'",
-                     arg, (int)len, p);
-            return -1;
-        }
         first = false;
         p += len;
         if (*p == ',')
@@ -59,6 +119,7 @@ static int opt_machine(Options *o, const char *arg, char *err, int errlen)
     return 0;
 }
 
+/* -accel NAME[:NAME...][,thread=single][,kernel-irqchip=on|off] */
 static int opt_accel(Options *o, const char *arg, char *err, int errlen)
 {
     if (!strcmp(arg, "help")) {
@@ -66,21 +127,39 @@ static int opt_accel(Options *o, const char *arg, char *err, int errlen)
         return 0;
     }
     size_t len = strcspn(arg, ",");
-    if (!item_is(arg, len, "tcg")) {
-        snprintf(err, errlen, "-accel %s: not supported yet (only tcg)", arg);
+    if (accel_add(o, "-accel", arg, arg, len, err, errlen) < 0)
         return -1;
-    }
-    if (arg[len] && strcmp(arg + len, ",thread=single")) {
-        snprintf(err, errlen, "-accel %s: unsupported property '%s'", arg, arg + len + 1);
-        return -1;
+    for (const char *p = arg + len; *p == ',';) {
+        p++;
+        size_t n = strcspn(p, ",");
+        if (item_is(p, n, "thread=single")) {
+        } else if (n > 15 && !strncmp(p, "kernel-irqchip=", 15)) {
+            if (opt_irqchip(o, "-accel", arg, p, n, err, errlen) < 0)
+                return -1;
+        } else {
+            snprintf(err, errlen, "-accel %s: unsupported property '%.*s'", arg, (int)n, p);
+            return -1;
+        }
+        p += n;
     }
     return 0;
 }
 
 static int opt_enable_kvm(Options *o, const char *arg, char *err, int errlen)
 {
-    snprintf(err, errlen, "-enable-kvm: KVM is not supported yet");
-    return -1;
+    return accel_add(o, "-enable-kvm", "", "kvm", 3, err, errlen);
+}
+
+static int opt_mem_path(Options *o, const char *arg, char *err, int errlen)
+{
+    o->machine.mem_path = arg;
+    return 0;
+}
+
+static int opt_mem_prealloc(Options *o, const char *arg, char *err, int errlen)
+{
+    o->machine.mem_prealloc = true;
+    return 0;
 }
 
 int options_parse_size(const char *s, uint64_t *bytes, char *err, int errlen)
@@ -405,11 +484,15 @@ static int opt_help(Options *o, const char *arg, char *err, int errlen)
 }
 
 static const OptDesc opt_table[] = {
-    { "machine", "pc[,accel=tcg]", "select the machine (only pc)", opt_machine },
+    { "machine", "pc[,accel=A][,kernel-irqchip=on|off][,mem-merge=on|off]",
+      "select the machine (only pc) and its properties", opt_machine },
     { "M", "pc", "same as -machine", opt_machine },
-    { "accel", "tcg", "select the accelerator (only tcg)", opt_accel },
-    { "enable-kvm", NULL, NULL, opt_enable_kvm },
+    { "accel", "tcg|kvm|kvm:tcg[,kernel-irqchip=on|off]",
+      "select the accelerator (a list is tried in order)", opt_accel },
+    { "enable-kvm", NULL, "same as -accel kvm", opt_enable_kvm },
     { "m", "N[KMG]", "guest RAM size (default 128M; a bare number is MiB)", opt_m },
+    { "mem-path", "DIR", "back guest RAM by a file in DIR (e.g. hugetlbfs)", opt_mem_path },
+    { "mem-prealloc", NULL, "allocate all guest RAM at start", opt_mem_prealloc },
     { "smp", "1", "number of CPUs (only 1)", opt_smp },
     { "bios", "FILE", "firmware image (default /usr/share/seabios/bios-256k.bin)", opt_bios },
     { "kernel", "FILE", "boot a Linux bzImage or multiboot kernel directly", opt_kernel },

@@ -25,6 +25,7 @@ typedef struct Options {
     MachineOptions machine;
     uint32_t log_mask;
     const char *log_file;   /* -D */
+    char accel_buf[64];     /* machine.accel: the accelerators asked for, "a:b" */
 } Options;
 
 #define YL_DEFAULT_RAM (128ull << 20)

@@ -35,9 +35,11 @@ static const uint8_t com_irq[MACHINE_MAX_SERIAL] = { 4, 3, 4, 3 };
 static int pc_init_ram(Machine *m, char *err, int errlen)
 {
     uint64_t size = (m->opt.ram_size + YL_PAGE_SIZE - 1) & YL_PAGE_MASK;
-    if (as_alloc_ram(&m->as, size) < 0) {
+    RamBacking backing = { m->opt.mem_path, m->opt.mem_prealloc, !m->opt.mem_merge_off };
+    char why[200];
+    if (as_alloc_ram_backed(&m->as, size, &backing, why, sizeof(why)) < 0) {
         snprintf(err, errlen, "cannot set up guest memory 'pc.ram' (%llu MiB): %s",
-                 (unsigned long long)(size >> 20), strerror(errno));
+                 (unsigned long long)(size >> 20), why);
         return -1;
     }
     uint64_t low = pc_lowmem_size(m);
@@ -155,6 +157,33 @@ static int pc_init_apic(Machine *m, PCBoard *b, char *err, int errlen)
         b->pic_irq[i] = m->isa_irq[i];
         irq_init(&m->isa_irq[i], pc_isa_irq, m, i);
     }
+    if (!machine_create_device(m, "hpet", "", err, errlen))
+        return -1;
+    m->has_apic = m->has_ioapic = m->has_hpet = true;
+    return 0;
+}
+
+/* With an in-kernel interrupt controller (KVM) every ISA IRQ and GSI is a
+ * line into the kernel; IRQ2 is the cascade, which no device drives. */
+static void pc_kernel_isa_irq(void *opaque, int n, int level)
+{
+    Machine *m = opaque;
+    if (n != 2)
+        m->kernel_irq_set(m, n, level);
+}
+
+static void pc_kernel_gsi(void *opaque, int n, int level)
+{
+    Machine *m = opaque;
+    m->kernel_irq_set(m, n, level);
+}
+
+static int pc_init_kernel_irqchip(Machine *m, char *err, int errlen)
+{
+    for (int i = 0; i < 16; i++)
+        irq_init(&m->isa_irq[i], pc_kernel_isa_irq, m, i);
+    for (int i = 0; i < IOAPIC_NUM_PINS; i++)
+        irq_init(&m->gsi[i], pc_kernel_gsi, m, i);
     if (!machine_create_device(m, "hpet", "", err, errlen))
         return -1;
     m->has_apic = m->has_ioapic = m->has_hpet = true;
@@ -336,12 +365,17 @@ int pc_init(Machine *m, char *err, int errlen)
     if (pc_init_ram(m, err, errlen) < 0 || pc_init_bios(m, b, err, errlen) < 0
         || pc_init_cpu(m, b, err, errlen) < 0)
         return -1;
-    if (!machine_create_device(m, "i8259", "", err, errlen))
-        return -1;
-    m->cpus[0]->irq_ack = m->pic_ack;
-    m->cpus[0]->irq_ack_opaque = m->pic;
-    if (pc_init_apic(m, b, err, errlen) < 0)
-        return -1;
+    if (m->kernel_irqchip) {
+        if (pc_init_kernel_irqchip(m, err, errlen) < 0)
+            return -1;
+    } else {
+        if (!machine_create_device(m, "i8259", "", err, errlen))
+            return -1;
+        m->cpus[0]->irq_ack = m->pic_ack;
+        m->cpus[0]->irq_ack_opaque = m->pic;
+        if (pc_init_apic(m, b, err, errlen) < 0)
+            return -1;
+    }
     if (!machine_create_device(m, "i8254", "iobase=0x40,irq=0", err, errlen))
         return -1;
     if (!machine_create_device(m, "i8042", "kbd-irq=1,aux-irq=12", err, errlen))

@@ -21,8 +21,12 @@ typedef struct AccelOps {
     void (*sync_state)(struct X86CPU *cpu);
     /* Frees what vcpu_create made (may be NULL); called by machine_destroy. */
     void (*vcpu_destroy)(struct Machine *m, struct X86CPU *cpu);
+    /* After machine_reset put the X86CPU in its reset (and boot loader)
+     * state: the accelerator takes it from there (may be NULL). */
+    void (*vcpu_reset)(struct Machine *m, struct X86CPU *cpu);
 } AccelOps;
 
 extern const AccelOps tcg_accel_ops;
+extern const AccelOps kvm_accel_ops;    /* only with CONFIG_KVM */
 
 #endif

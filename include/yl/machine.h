@@ -57,6 +57,15 @@ typedef struct MachineOptions {
     int ndrive;
     const char *boot;       /* -boot order=cd,menu=off / -boot c */
     bool snapshot;          /* -snapshot: writes go to a temporary overlay */
+    /* -accel / -machine accel= / -enable-kvm: "tcg", "kvm", or a list
+     * tried in order ("kvm:tcg"); NULL: tcg. */
+    const char *accel;
+    bool kernel_irqchip_off;    /* -machine kernel-irqchip=off */
+    /* Guest RAM backing (both accelerators): -mem-path DIR (a file there,
+     * e.g. on hugetlbfs), -mem-prealloc, -machine mem-merge=on|off. */
+    const char *mem_path;
+    bool mem_prealloc;
+    bool mem_merge_off;
 } MachineOptions;
 
 typedef struct Machine {
@@ -90,6 +99,15 @@ typedef struct Machine {
     struct DisplayConsole *console; /* what the screen shows (yl/display.h), or NULL */
     struct Monitor *monitor;        /* the human monitor (yl/monitor.h), or NULL */
     bool paused;            /* `stop`: the vCPU does not run, the clock stands */
+
+    /* Set by the accelerator's init, which runs before the board is built,
+     * when an in-kernel interrupt controller (KVM: 8259 pair, I/O APIC,
+     * local APICs) replaces the userspace models.  The board then creates
+     * no i8259/apic/ioapic devices and routes m->isa_irq[] and m->gsi[]
+     * to kernel_irq_set(m, gsi, level) (ISA IRQ n is GSI n; the
+     * accelerator routes GSI 0 to I/O APIC pin 2 as the MADT says). */
+    bool kernel_irqchip;
+    void (*kernel_irq_set)(struct Machine *m, int gsi, int level);
 
     /* The board (hw/pc.c): its own state and what it does on reset. */
     void *board;

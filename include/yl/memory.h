@@ -58,6 +58,16 @@ typedef struct AddressSpace {
 void as_init(AddressSpace *as);
 /* Reserves the RAM block.  Returns 0, or -1 with errno set. */
 int as_alloc_ram(AddressSpace *as, uint64_t size);
+/* How the RAM block is backed: -mem-path, -mem-prealloc, -machine mem-merge. */
+typedef struct RamBacking {
+    const char *mem_path;   /* a directory (e.g. hugetlbfs); NULL: anonymous */
+    bool prealloc;          /* touch every page now */
+    bool merge;             /* MADV_MERGEABLE: KSM may share identical pages */
+} RamBacking;
+/* as_alloc_ram with a backing.  Returns 0, or -1 with a one-line reason
+ * in err. */
+int as_alloc_ram_backed(AddressSpace *as, uint64_t size, const RamBacking *b,
+                        char *err, int errlen);
 void as_destroy(AddressSpace *as);
 
 /* host must point into as->ram for RAM regions (ram_offset = host - as->ram). */

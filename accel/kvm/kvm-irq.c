@@ -1,0 +1,115 @@
+/* Interrupts under KVM.  In-kernel irqchip: the 8259 pair, I/O APIC and
+ * local APICs live in the kernel and the machine's lines become
+ * KVM_IRQ_LINE calls.  Userspace irqchip (kernel-irqchip=off): the
+ * machine's own PIC/APIC raise X86CPU.irq_line and the vector goes in
+ * with KVM_INTERRUPT once the guest can take it. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "accel/kvm/kvm_int.h"
+#include "yl/apic.h"
+
+static void kvm_irq_set(Machine *m, int gsi, int level)
+{
+    KVMState *s = m->accel_state;
+    struct kvm_irq_level l = { .irq = gsi, .level = level };
+    if (s && s->vm_fd >= 0 && ioctl(s->vm_fd, KVM_IRQ_LINE, &l) < 0)
+        yl_log_mask(&m->log, LOG_GUEST_ERRORS, "kvm: KVM_IRQ_LINE %d: %s\n", gsi,
+                    strerror(errno));
+}
+
+static void route(struct kvm_irq_routing_entry *e, int gsi, int chip, int pin)
+{
+    memset(e, 0, sizeof(*e));
+    e->gsi = gsi;
+    e->type = KVM_IRQ_ROUTING_IRQCHIP;
+    e->u.irqchip.irqchip = chip;
+    e->u.irqchip.pin = pin;
+}
+
+/* ISA IRQ n is GSI n on both 8259s and the I/O APIC, except that IRQ0
+ * (the PIT) arrives at I/O APIC pin 2 (the MADT's source override) and
+ * the cascade GSI 2 reaches only that pin.  GSI 16-23: PCI, I/O APIC. */
+static int set_routing(KVMState *s)
+{
+    enum { MAXR = 16 + IOAPIC_NUM_PINS };
+    struct kvm_irq_routing *r = calloc(1, sizeof(*r) + MAXR * sizeof(r->entries[0]));
+    if (!r)
+        return -1;
+    int n = 0;
+    for (int gsi = 0; gsi < 16; gsi++)
+        if (gsi != 2)
+            route(&r->entries[n++], gsi, gsi < 8 ? KVM_IRQCHIP_PIC_MASTER :
+                  KVM_IRQCHIP_PIC_SLAVE, gsi & 7);
+    for (int gsi = 0; gsi < IOAPIC_NUM_PINS; gsi++)
+        route(&r->entries[n++], gsi, KVM_IRQCHIP_IOAPIC, gsi == 0 ? 2 : gsi);
+    r->nr = n;
+    int rc = ioctl(s->vm_fd, KVM_SET_GSI_ROUTING, r);
+    free(r);
+    return rc;
+}
+
+int kvm_irqchip_create(KVMState *s, char *err, int errlen)
+{
+    if (ioctl(s->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQCHIP) <= 0
+        || ioctl(s->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQ_ROUTING) <= 0) {
+        snprintf(err, errlen, "kvm: this KVM has no in-kernel irqchip "
+                 "(use -machine kernel-irqchip=off)");
+        return -1;
+    }
+    if (ioctl(s->vm_fd, KVM_CREATE_IRQCHIP) < 0 || set_routing(s) < 0) {
+        snprintf(err, errlen, "kvm: cannot create the in-kernel irqchip: %s",
+                 strerror(errno));
+        return -1;
+    }
+    s->irqchip = true;
+    s->m->kernel_irqchip = true;
+    s->m->kernel_irq_set = kvm_irq_set;
+    return 0;
+}
+
+/* The local APIC's RESET state: LVTs masked, flat model, SVR 0xff. */
+void kvm_irqchip_reset_lapic(KVMState *s, KVMVcpu *v)
+{
+    struct kvm_lapic_state l;
+    if (!s->irqchip || ioctl(v->fd, KVM_GET_LAPIC, &l) < 0)
+        return;
+    uint32_t version;
+    memcpy(&version, l.regs + 0x30, 4);
+    memset(l.regs, 0, sizeof(l.regs));
+    uint32_t id = (uint32_t)v->cpu->cpu_index << 24, dfr = 0xffffffffu, svr = 0xff,
+             masked = 1u << 16;
+    memcpy(l.regs + 0x20, &id, 4);
+    memcpy(l.regs + 0x30, &version, 4);
+    memcpy(l.regs + 0xe0, &dfr, 4);
+    memcpy(l.regs + 0xf0, &svr, 4);
+    for (int off = 0x320; off <= 0x370; off += 0x10)
+        memcpy(l.regs + off, &masked, 4);
+    memcpy(l.regs + 0x2f0, &masked, 4);     /* LVT CMCI */
+    ioctl(v->fd, KVM_SET_LAPIC, &l);
+}
+
+/* Before each KVM_RUN with the userspace irqchip: NMI and INTR. */
+void kvm_inject_userspace(KVMState *s, KVMVcpu *v)
+{
+    X86CPU *cpu = v->cpu;
+    struct kvm_run *run = v->run;
+    if (cpu->nmi_pending) {
+        cpu->nmi_pending = false;
+        ioctl(v->fd, KVM_NMI);
+        yl_log_mask(&s->m->log, LOG_INT, "kvm: inject NMI\n");
+    }
+    if (cpu->irq_line && run->ready_for_interrupt_injection && cpu->irq_ack) {
+        struct kvm_interrupt irq = { .irq = cpu->irq_ack(cpu->irq_ack_opaque) };
+        if (ioctl(v->fd, KVM_INTERRUPT, &irq) < 0)
+            yl_log_mask(&s->m->log, LOG_GUEST_ERRORS, "kvm: KVM_INTERRUPT %u: %s\n",
+                        irq.irq, strerror(errno));
+        else
+            yl_log_mask(&s->m->log, LOG_INT, "kvm: inject vector %#x\n", irq.irq);
+    }
+    /* Still more to deliver: exit as soon as the guest can take it. */
+    run->request_interrupt_window = cpu->irq_line;
+}

@@ -1,0 +1,241 @@
+/* The KVM_RUN loop of one vCPU: runs until the slice ends (a timer signal
+ * interrupts KVM_RUN), the guest halts (userspace irqchip), or the machine
+ * wants the main loop; exits are served by the machine's own dispatch. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "accel/kvm/kvm_int.h"
+#include "yl/accel.h"
+
+enum { RUN_CONTINUE = -1 };
+
+static const char *const exit_names[] = {
+    [KVM_EXIT_UNKNOWN] = "unknown", [KVM_EXIT_EXCEPTION] = "exception",
+    [KVM_EXIT_IO] = "io", [KVM_EXIT_HYPERCALL] = "hypercall",
+    [KVM_EXIT_DEBUG] = "debug", [KVM_EXIT_HLT] = "hlt", [KVM_EXIT_MMIO] = "mmio",
+    [KVM_EXIT_IRQ_WINDOW_OPEN] = "irq-window", [KVM_EXIT_SHUTDOWN] = "shutdown",
+    [KVM_EXIT_FAIL_ENTRY] = "fail-entry", [KVM_EXIT_INTR] = "intr",
+    [KVM_EXIT_INTERNAL_ERROR] = "internal-error",
+    [KVM_EXIT_SYSTEM_EVENT] = "system-event",
+};
+
+static const char *exit_name(uint32_t r)
+{
+    if (r < sizeof(exit_names) / sizeof(exit_names[0]) && exit_names[r])
+        return exit_names[r];
+    return "?";
+}
+
+static void slice_arm(KVMVcpu *v, int64_t ns)
+{
+    struct itimerspec its = { .it_value = { ns / 1000000000, ns % 1000000000 } };
+    if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
+        its.it_value.tv_nsec = 1;
+    timer_settime(v->slice_timer, 0, &its, NULL);
+}
+
+/* The kick signal stays pending (blocked outside KVM_RUN): take it. */
+static void eat_kicks(KVMState *s)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, s->kick_signal);
+    struct timespec zero = { 0, 0 };
+    while (sigtimedwait(&set, NULL, &zero) > 0)
+        ;
+}
+
+static void slice_disarm(KVMState *s, KVMVcpu *v)
+{
+    struct itimerspec its = { 0 };
+    timer_settime(v->slice_timer, 0, &its, NULL);
+    eat_kicks(s);
+}
+
+static void handle_io(Machine *m, struct kvm_run *run)
+{
+    uint8_t *p = (uint8_t *)run + run->io.data_offset;
+    unsigned size = run->io.size;
+    for (uint32_t i = 0; i < run->io.count; i++, p += size) {
+        uint32_t val = 0;
+        if (run->io.direction == KVM_EXIT_IO_OUT) {
+            memcpy(&val, p, size);
+            ioport_write(&m->io, run->io.port, val, size);
+        } else {
+            val = ioport_read(&m->io, run->io.port, size);
+            memcpy(p, &val, size);
+        }
+    }
+}
+
+static void handle_mmio(Machine *m, struct kvm_run *run)
+{
+    uint64_t addr = run->mmio.phys_addr;
+    unsigned len = run->mmio.len;
+    bool pow2 = len == 1 || len == 2 || len == 4 || len == 8;
+    for (unsigned off = 0; off < len; off += pow2 ? len : 1) {
+        unsigned n = pow2 ? len : 1;
+        uint64_t val = 0;
+        if (run->mmio.is_write) {
+            memcpy(&val, run->mmio.data + off, n);
+            phys_write(&m->as, addr + off, val, n);
+        } else {
+            val = phys_read(&m->as, addr + off, n);
+            memcpy(run->mmio.data + off, &val, n);
+        }
+    }
+}
+
+/* A failure KVM cannot go on from: say what, show the guest, stop. */
+static int fatal(KVMState *s, KVMVcpu *v, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fatal(KVMState *s, KVMVcpu *v, const char *fmt, ...)
+{
+    char err[256];
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "yinglong: kvm: ");
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    if (kvm_state_get(s, v, err, sizeof(err)) == 0)
+        x86_cpu_dump(v->cpu, stderr);
+    machine_request_shutdown(s->m, 1);
+    return ACCEL_RUN_EXIT;
+}
+
+static void log_exit(Machine *m, struct kvm_run *run)
+{
+    if (!(m->log.mask & LOG_EXEC))
+        return;
+    if (run->exit_reason == KVM_EXIT_IO)
+        yl_log(&m->log, "kvm: exit io %s port %#x size %u count %u\n",
+               run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in", run->io.port,
+               run->io.size, run->io.count);
+    else if (run->exit_reason == KVM_EXIT_MMIO)
+        yl_log(&m->log, "kvm: exit mmio %s %#llx len %u\n",
+               run->mmio.is_write ? "write" : "read",
+               (unsigned long long)run->mmio.phys_addr, run->mmio.len);
+    else
+        yl_log(&m->log, "kvm: exit %s (%u)\n", exit_name(run->exit_reason),
+               run->exit_reason);
+}
+
+static int handle_system_event(KVMState *s, struct kvm_run *run)
+{
+    switch (run->system_event.type) {
+    case KVM_SYSTEM_EVENT_RESET:
+        machine_request_reset(s->m);
+        break;
+    default:
+        machine_request_shutdown(s->m, 0);
+        break;
+    }
+    return ACCEL_RUN_EXIT;
+}
+
+static int handle_exit(KVMState *s, KVMVcpu *v)
+{
+    Machine *m = s->m;
+    struct kvm_run *run = v->run;
+    log_exit(m, run);
+    switch (run->exit_reason) {
+    case KVM_EXIT_IO:
+        handle_io(m, run);
+        return RUN_CONTINUE;
+    case KVM_EXIT_MMIO:
+        handle_mmio(m, run);
+        return RUN_CONTINUE;
+    case KVM_EXIT_IRQ_WINDOW_OPEN:
+    case KVM_EXIT_INTR:
+        return RUN_CONTINUE;
+    case KVM_EXIT_HLT:
+        v->cpu->halted = true;
+        return ACCEL_RUN_HALTED;
+    case KVM_EXIT_SHUTDOWN:
+        yl_log_mask(&m->log, LOG_INT | LOG_GUEST_ERRORS, "kvm: triple fault\n");
+        v->state_valid = false;
+        machine_triple_fault(m);
+        return ACCEL_RUN_EXIT;
+    case KVM_EXIT_SYSTEM_EVENT:
+        return handle_system_event(s, run);
+    case KVM_EXIT_FAIL_ENTRY:
+        return fatal(s, v, "VM entry failed (hardware reason %#llx, cpu %u)",
+                     (unsigned long long)run->fail_entry.hardware_entry_failure_reason,
+                     run->fail_entry.cpu);
+    case KVM_EXIT_INTERNAL_ERROR:
+        return fatal(s, v, "internal error (suberror %u, %u data words): KVM "
+                     "could not emulate an instruction", run->internal.suberror,
+                     run->internal.ndata);
+    default:
+        return fatal(s, v, "unexpected exit reason %u (%s)", run->exit_reason,
+                     exit_name(run->exit_reason));
+    }
+}
+
+static bool userspace_halt_wakes(const X86CPU *cpu)
+{
+    return cpu->nmi_pending || (cpu->irq_line && (cpu->eflags & IF_MASK));
+}
+
+static int run_once(KVMState *s, KVMVcpu *v)
+{
+    if (!s->irqchip)
+        kvm_inject_userspace(s, v);
+    v->state_valid = false;
+    int r = ioctl(v->fd, KVM_RUN, 0);
+    v->run->immediate_exit = 0;
+    if (r < 0) {
+        if (errno == EINTR || errno == EAGAIN) {
+            eat_kicks(s);
+            return ACCEL_RUN_OK;    /* the slice is over, or a kick */
+        }
+        return fatal(s, v, "KVM_RUN failed: %s", strerror(errno));
+    }
+    /* The main loop's wake-up test reads IF: keep that bit current. */
+    X86CPU *cpu = v->cpu;
+    cpu->eflags = (cpu->eflags & ~IF_MASK) | (v->run->if_flag ? IF_MASK : 0);
+    return handle_exit(s, v);
+}
+
+int kvm_vcpu_run_loop(KVMState *s, KVMVcpu *v, int64_t budget_ns)
+{
+    Machine *m = s->m;
+    X86CPU *cpu = v->cpu;
+    char err[256];
+    if (!s->irqchip && cpu->halted) {
+        if (!userspace_halt_wakes(cpu))
+            return ACCEL_RUN_HALTED;
+        cpu->halted = false;
+    }
+    v->run->immediate_exit = 0;
+    if (kvm_mem_update(s, err, sizeof(err)) < 0
+        || (v->state_dirty && kvm_state_put(s, v, err, sizeof(err)) < 0)) {
+        fprintf(stderr, "yinglong: %s\n", err);
+        machine_request_shutdown(m, 1);
+        return ACCEL_RUN_EXIT;
+    }
+    int64_t deadline = clock_ns(&m->clock) + budget_ns;
+    slice_arm(v, budget_ns);
+    int ret = ACCEL_RUN_OK;
+    while (!m->shutdown_requested && !m->reset_requested && !m->paused) {
+        int r = run_once(s, v);
+        if (r != RUN_CONTINUE) {
+            ret = r;
+            break;
+        }
+        if (kvm_mem_update(s, err, sizeof(err)) < 0) {
+            fprintf(stderr, "yinglong: %s\n", err);
+            machine_request_shutdown(m, 1);
+            ret = ACCEL_RUN_EXIT;
+            break;
+        }
+        if (clock_ns(&m->clock) >= deadline)
+            break;
+    }
+    slice_disarm(s, v);
+    return ret;
+}
