@@ -86,6 +86,15 @@ static uint64_t shift(int op, int size, uint64_t v, int cnt, uint64_t *cc_src)
     }
 }
 
+/* A masked count of 0 changes no flags and no value, and writes no memory
+ * (the operand was still read: it may fault); but a 32-bit register is
+ * written back, so its upper half is cleared as by any 32-bit result. */
+static void count0(X86CPU *cpu, const Insn *d, int size, uint64_t v)
+{
+    if (d->mod == 3 && size == 4)
+        rmw_store(cpu, d, size, 0, v);
+}
+
 static void grp2(X86CPU *cpu, const Insn *d, int size, int cnt)
 {
     int op = d->reg;
@@ -93,8 +102,10 @@ static void grp2(X86CPU *cpu, const Insn *d, int size, int cnt)
     uint32_t f = 0;
     cnt &= count_mask(size);
     uint64_t v = rmw_load(cpu, d, size, &ea);
-    if (cnt == 0)
-        return;     /* the memory operand is still read (it may fault) */
+    if (cnt == 0) {
+        count0(cpu, d, size, v);
+        return;
+    }
     if (op <= SH_RCR)
         r = rotate(cpu, op, size, v, cnt, &f);
     else
@@ -159,8 +170,10 @@ static void shxd(X86CPU *cpu, const Insn *d, int cnt, bool right)
     uint64_t s = greg_get(cpu, d, size), ea = 0, src;
     cnt &= count_mask(size);
     uint64_t v = rmw_load(cpu, d, size, &ea);
-    if (cnt == 0)
+    if (cnt == 0) {
+        count0(cpu, d, size, v);
         return;
+    }
     uint64_t r = shxd_calc(size, v, s, cnt, right, &src);
     rmw_store(cpu, d, size, ea, r);
     cc_record(cpu, cc_op_sized(right ? CC_OP_SARB : CC_OP_SHLB, size), r, src, v);

@@ -42,17 +42,18 @@ void op_xadd(X86CPU *cpu, const Insn *d)
     alu_flags(cpu, ALU_ADD, size, e, s, r);
 }
 
-/* 0F B0 B1: CMPXCHG Eb,Gb / Ev,Gv.  The destination is always written:
- * the new value if equal, the old one back if not (so a 32-bit register
- * destination is zero-extended either way); the accumulator only when
- * not equal. */
+/* 0F B0 B1: CMPXCHG Eb,Gb / Ev,Gv.  The memory form always writes: the
+ * new value if equal, the old one back if not.  A register destination is
+ * written only when equal (a 32-bit one keeps its upper half otherwise, as
+ * the host CPUs do), the accumulator only when not. */
 void op_cmpxchg(X86CPU *cpu, const Insn *d)
 {
     int size = insn_size_w(d);
     uint64_t acc = reg_get(cpu, R_EAX, size), ea = 0;
     uint64_t e = rmw_load(cpu, d, size, &ea);
     bool eq = acc == e;
-    rmw_store(cpu, d, size, ea, eq ? greg_get(cpu, d, size) : e);
+    if (eq || d->mod != 3)
+        rmw_store(cpu, d, size, ea, eq ? greg_get(cpu, d, size) : e);
     if (!eq)
         reg_set(cpu, R_EAX, size, e);
     alu_flags(cpu, ALU_CMP, size, acc, e, alu_calc(cpu, ALU_CMP, size, acc, e));

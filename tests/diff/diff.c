@@ -1,8 +1,9 @@
 /* diff: runs generated cases natively and in Yinglong and compares.
  *
- *   diff [-n CASES] [-s SEED] [-t SECONDS] [-v] [-H]
+ *   diff [-n CASES] [-s SEED] [-t SECONDS] [-m 32|64] [-v] [-H]
  *
- * -s 0 takes a seed from the clock (make fuzz); -t runs for that long
+ * -m 64 generates 64-bit integer code (long mode in Yinglong) instead of
+ * the 32-bit integer/x87/SSE mix.  -s 0 takes a seed from the clock (make fuzz); -t runs for that long
  * instead of a number of cases.  A failing case is shrunk to the first
  * instruction whose prefix of the sequence already differs, and failures
  * are counted per mnemonic of that instruction. */
@@ -34,6 +35,7 @@ typedef struct Diff {
     int shown;
     bool verbose;
     bool histogram;         /* -H: count generated mnemonics (coverage) */
+    bool mode64;            /* -m 64 */
     Group hist[GROUPS_MAX];
     int nhist;
     DiffCase c, prefix;     /* large: kept off the stack */
@@ -41,6 +43,10 @@ typedef struct Diff {
 } Diff;
 
 static const char *reg_names[8] = { "eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi" };
+static const char *reg_names64[16] = {
+    "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+    "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+};
 static const char *fault_names[] = { "none", "#DE", "#UD", "#GP/#SS/#PF", "other", "#XM" };
 
 #define F_ARITH 0x8d5u
@@ -61,6 +67,24 @@ static bool fp_close(const uint8_t *a, const uint8_t *b, bool inexact)
     return ma - mb + 1 <= 2;    /* within one unit in the last place */
 }
 
+/* The general registers: 8 x 32 bits, or 16 x 64 bits in 64-bit mode. */
+static bool compare_regs(const DiffCase *c, const DiffResult *h, const DiffResult *y,
+                         char *why, size_t n)
+{
+    if (c->mode64) {
+        for (int r = 0; r < 16; r++)
+            if (h->st.r64[r] != y->st.r64[r])
+                return snprintf(why, n, "%s: host %016" PRIx64 " Yinglong %016" PRIx64,
+                                reg_names64[r], h->st.r64[r], y->st.r64[r]), false;
+        return true;
+    }
+    for (int r = 0; r < 8; r++)
+        if (h->st.r[r] != y->st.r[r])
+            return snprintf(why, n, "%s: host %08x Yinglong %08x", reg_names[r],
+                            h->st.r[r], y->st.r[r]), false;
+    return true;
+}
+
 /* Describes the first difference into why; returns true if equal. */
 static bool compare(const DiffCase *c, int ninsns, const DiffResult *h,
                     const DiffResult *y, char *why, size_t n)
@@ -77,10 +101,8 @@ static bool compare(const DiffCase *c, int ninsns, const DiffResult *h,
                  y->guest_vec, y->fault_off);
         return false;
     }
-    for (int r = 0; r < 8; r++)
-        if (h->st.r[r] != y->st.r[r])
-            return snprintf(why, n, "%s: host %08x Yinglong %08x", reg_names[r],
-                            h->st.r[r], y->st.r[r]), false;
+    if (!compare_regs(c, h, y, why, n))
+        return false;
     uint32_t fm = (F_ARITH | F_DF) & ~undef;
     if ((h->st.eflags ^ y->st.eflags) & fm)
         return snprintf(why, n, "eflags (mask %03x): host %03x Yinglong %03x", fm,
@@ -158,11 +180,23 @@ static void disasm_one(Diff *d, const uint8_t *code, int len, char *out, size_t 
     }
 }
 
-static void print_state(const char *who, const DiffState *s)
+static void print_regs(const DiffCase *c, const char *who, const DiffState *s)
 {
     printf("  %-9s", who);
-    for (int r = 0; r < 8; r++)
-        printf(" %s=%08x", reg_names[r], s->r[r]);
+    if (!c->mode64) {
+        for (int r = 0; r < 8; r++)
+            printf(" %s=%08x", reg_names[r], s->r[r]);
+        return;
+    }
+    for (int r = 0; r < 16; r++)
+        printf("%s %s=%016" PRIx64, r && r % 4 == 0 ? "\n           " : "",
+               reg_names64[r], s->r64[r]);
+    printf("\n           ");
+}
+
+static void print_state(const DiffCase *c, const char *who, const DiffState *s)
+{
+    print_regs(c, who, s);
     printf(" efl=%08x\n  %-9s fcw=%04x fsw=%04x ftw=%04x", (unsigned)s->eflags, "",
            rd16(s->fpu + FPU_FCW), rd16(s->fpu + FPU_FSW), rd16(s->fpu + FPU_FTW));
     for (int i = 0; i < 8; i++) {
@@ -195,9 +229,9 @@ static void show_case(Diff *d, const DiffCase *c, int bad, const DiffResult *h,
             printf(" %02x", c->code[off + b]);
         printf("%*s %s\n", 3 * (12 - len) > 0 ? 3 * (12 - len) : 1, "", text);
     }
-    print_state("initial", &c->init);
-    print_state("host", &h->st);
-    print_state("Yinglong", &y->st);
+    print_state(c, "initial", &c->init);
+    print_state(c, "host", &h->st);
+    print_state(c, "Yinglong", &y->st);
 }
 
 static void count_in(Group *groups, int *ngroups, const char *name, uint64_t index)
@@ -261,16 +295,17 @@ int main(int argc, char **argv)
     double seconds = 0;
     d->seed = 1;
     int opt;
-    while ((opt = getopt(argc, argv, "n:s:t:vH")) != -1) {
+    while ((opt = getopt(argc, argv, "n:s:t:m:vH")) != -1) {
         switch (opt) {
         case 'n': ncases = strtoull(optarg, NULL, 0); break;
         case 's': d->seed = strtoull(optarg, NULL, 0); break;
         case 't': seconds = atof(optarg); break;
         case 'v': d->verbose = true; break;
         case 'H': d->histogram = true; break;
+        case 'm': d->mode64 = atoi(optarg) == 64; break;
         default:
             fprintf(stderr, "usage: %s [-n cases] [-s seed (0: from the clock)] "
-                            "[-t seconds] [-v]\n", argv[0]);
+                            "[-t seconds] [-m 32|64] [-v]\n", argv[0]);
             return 2;
         }
     }
@@ -280,12 +315,12 @@ int main(int argc, char **argv)
         printf("FAIL: diff (cannot set up the native side)\n");
         return 1;
     }
-    d->guest = diff_guest_new();
+    d->guest = diff_guest_new(d->mode64);
     if (!d->guest) {
         printf("FAIL: diff (cannot set up the Yinglong CPU)\n");
         return 1;
     }
-    if (cs_open(CS_ARCH_X86, CS_MODE_32, &d->cs) != CS_ERR_OK)
+    if (cs_open(CS_ARCH_X86, d->mode64 ? CS_MODE_64 : CS_MODE_32, &d->cs) != CS_ERR_OK)
         return 1;
     setvbuf(stdout, NULL, _IOLBF, 0);
     printf("diff: seed %" PRIu64 "\n", d->seed);
@@ -297,7 +332,10 @@ int main(int argc, char **argv)
     for (i = 0; seconds > 0 ? difftime(time(NULL), start) < seconds : i < ncases; i++) {
         char why[256];
         c->index = i;
-        diff_gen_case(&rng, c);
+        if (d->mode64)
+            diff_gen_case64(&rng, c);
+        else
+            diff_gen_case(&rng, c);
         if (d->histogram)
             count_mnemonics(d, c);
         diff_native_run(c, &d->h);
@@ -321,10 +359,11 @@ int main(int argc, char **argv)
         for (int g = 0; g < d->ngroups; g++)
             printf("  %-12s %8" PRIu64 "  case %" PRIu64 "\n", d->groups[g].name,
                    d->groups[g].count, d->groups[g].example);
-        printf("FAIL: diff (%" PRIu64 " of %" PRIu64 " cases differ; seed %" PRIu64 ")\n",
-               failed, i, d->seed);
+        printf("FAIL: %s (%" PRIu64 " of %" PRIu64 " cases differ; seed %" PRIu64 ")\n",
+               d->mode64 ? "diff64" : "diff", failed, i, d->seed);
         return 1;
     }
-    printf("PASS: diff (%" PRIu64 " cases, seed %" PRIu64 ")\n", i, d->seed);
+    printf("PASS: %s (%" PRIu64 " cases, seed %" PRIu64 ")\n", d->mode64 ? "diff64" : "diff",
+           i, d->seed);
     return 0;
 }

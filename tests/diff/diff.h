@@ -2,7 +2,9 @@
  * integer and x87 instructions.  The same instruction bytes run natively
  * (as 64-bit code, using only encodings that mean the same there) and in
  * Yinglong as flat 32-bit protected-mode code; then registers, the flags
- * the manuals define, the data buffer and the x87 state are compared. */
+ * the manuals define, the data buffer and the x87 state are compared.
+ * With -m 64 the cases are 64-bit integer code, run natively as such and
+ * in Yinglong in 64-bit long mode (identity-mapped 4-level paging). */
 #ifndef YL_TESTS_DIFF_H
 #define YL_TESTS_DIFF_H
 
@@ -26,8 +28,9 @@
 #define DIFF_MAX_CODE 128
 #define DIFF_MAX_INSNS 8
 
-/* Layout known to the native trampoline's assembly: r at 0, eflags at 32,
- * fpu (an FNSAVE image, 32-bit format) at 40, mxcsr at 148, xmm0-7 at 160. */
+/* Layout known to the native trampolines' assembly: r at 0, eflags at 32,
+ * fpu (an FNSAVE image, 32-bit format) at 40, mxcsr at 148, xmm0-7 at 160,
+ * r64 at 288. */
 typedef struct DiffState {
     uint32_t r[8];
     uint64_t eflags;
@@ -35,7 +38,12 @@ typedef struct DiffState {
     uint32_t mxcsr;
     uint32_t pad[2];
     uint8_t xmm[8][16];
+    uint64_t r64[16];       /* 64-bit mode: RAX..R15 (r[] unused) */
 } DiffState;
+
+/* In 64-bit mode the code lies at this fixed address on both sides, so
+ * that RIP-relative operands reach the data buffer alike. */
+#define DIFF_CODE_ADDR (DIFF_BUF_ADDR + 0x10000u)
 
 /* FNSAVE image fields */
 #define FPU_FCW 0
@@ -57,6 +65,7 @@ typedef struct DiffResult {
 
 typedef struct DiffCase {
     uint64_t index;
+    bool mode64;            /* 64-bit code (long mode in the guest) */
     DiffState init;
     uint8_t mem[DIFF_BUF_SIZE];
     uint8_t code[DIFF_MAX_CODE];
@@ -92,6 +101,8 @@ static inline uint32_t rng_below(Rng *r, uint32_t n)
 
 /* gen.c */
 void diff_gen_case(Rng *rng, DiffCase *c);
+/* gen64.c: 64-bit integer code (REX forms, r8-r15, RIP-relative). */
+void diff_gen_case64(Rng *rng, DiffCase *c);
 
 /* native.c */
 int diff_native_init(void);
@@ -99,7 +110,8 @@ void diff_native_run(const DiffCase *c, DiffResult *out);
 
 /* guest.c */
 struct DiffGuest;
-struct DiffGuest *diff_guest_new(void);
+/* mode64: set up for 64-bit cases (long mode) instead of 32-bit ones. */
+struct DiffGuest *diff_guest_new(bool mode64);
 void diff_guest_run(struct DiffGuest *g, const DiffCase *c, DiffResult *out);
 
 #endif

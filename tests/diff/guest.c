@@ -1,5 +1,7 @@
 /* The Yinglong side: the same bytes as flat 32-bit protected-mode code,
- * followed by HLT, run by the TCG accelerator until the CPU halts. */
+ * or for 64-bit cases as 64-bit code in long mode with the RAM region
+ * identity-mapped, followed by HLT, run by the TCG accelerator until the
+ * CPU halts. */
 #include <stdlib.h>
 
 #include "tests/diff/diff.h"
@@ -8,24 +10,34 @@
 /* One RAM region starting at the data buffer: code, descriptor tables,
  * exception handlers and the stack lie above the buffer. */
 #define G_RAM_SIZE 0x100000u
-#define G_CODE (DIFF_BUF_ADDR + 0x10000u)
+#define G_CODE DIFF_CODE_ADDR
 #define G_GDT (DIFF_BUF_ADDR + 0x20000u)
 #define G_IDT (DIFF_BUF_ADDR + 0x20100u)
 #define G_HANDLERS (DIFF_BUF_ADDR + 0x21000u)
+#define G_PT (DIFF_BUF_ADDR + 0x30000u)         /* PML4, PDPT, PD */
 #define G_RUN_NS 2000000000ll
 
 struct DiffGuest {
     Harness h;
+    bool mode64;
 };
 
-struct DiffGuest *diff_guest_new(void)
+struct DiffGuest *diff_guest_new(bool mode64)
 {
     struct DiffGuest *g = calloc(1, sizeof(*g));
     if (!g || harness_init(&g->h, DIFF_BUF_ADDR, G_RAM_SIZE) < 0)
         return NULL;
-    harness_flat_tables(&g->h, G_GDT, G_IDT, G_HANDLERS);
+    g->mode64 = mode64;
+    if (mode64) {
+        harness_long_tables(&g->h, G_GDT, G_IDT, G_HANDLERS);
+        harness_identity_2m(&g->h, G_PT, DIFF_BUF_ADDR);
+    } else {
+        harness_flat_tables(&g->h, G_GDT, G_IDT, G_HANDLERS);
+    }
     return g;
 }
+
+
 
 static void fpu_to_guest(X86CPU *cpu, const uint8_t *img)
 {
@@ -77,6 +89,43 @@ static bool vec_has_error_code(int vec)
     return vec == EXC_DF || (vec >= EXC_TS && vec <= EXC_PF) || vec == EXC_AC;
 }
 
+/* Mode and general registers of the case. */
+static void enter_case(struct DiffGuest *g, const DiffCase *c)
+{
+    X86CPU *cpu = g->h.cpu;
+    if (c->mode64) {
+        harness_long64(&g->h, G_PT);
+        memcpy(cpu->regs, c->init.r64, sizeof(c->init.r64));
+    } else {
+        harness_flat32(&g->h);
+        for (int i = 0; i < 8; i++)
+            cpu->regs[i] = c->init.r[i];
+    }
+}
+
+static void regs_from_guest(const X86CPU *cpu, const DiffCase *c, DiffState *st)
+{
+    if (c->mode64) {
+        memcpy(st->r64, cpu->regs, sizeof(st->r64));
+        return;
+    }
+    for (int i = 0; i < 8; i++)
+        st->r[i] = (uint32_t)cpu->regs[i];
+}
+
+/* Halted in an exception handler: the vector and the faulting offset. */
+static void guest_fault(const X86CPU *cpu, AddressSpace *as, const DiffCase *c,
+                        uint64_t rip, DiffResult *out)
+{
+    int vec = (int)(rip - G_HANDLERS - 1);
+    int slot = c->mode64 ? 8 : 4;
+    uint64_t sp = c->mode64 ? cpu->regs[R_ESP] : (uint32_t)cpu->regs[R_ESP];
+    uint64_t eip = phys_read(as, sp + (vec_has_error_code(vec) ? slot : 0), slot);
+    out->guest_vec = vec;
+    out->fault = vec_fault(vec);
+    out->fault_off = (int)(eip - G_CODE);
+}
+
 void diff_guest_run(struct DiffGuest *g, const DiffCase *c, DiffResult *out)
 {
     Harness *h = &g->h;
@@ -89,9 +138,7 @@ void diff_guest_run(struct DiffGuest *g, const DiffCase *c, DiffResult *out)
     phys_rw(as, DIFF_BUF_ADDR, (void *)c->mem, DIFF_BUF_SIZE, true);
     phys_rw(as, G_CODE, code, c->code_len + 1, true);
 
-    harness_flat32(h);
-    for (int i = 0; i < 8; i++)
-        cpu->regs[i] = c->init.r[i];
+    enter_case(g, c);
     x86_set_eflags(cpu, (uint32_t)c->init.eflags, ~0u);
     fpu_to_guest(cpu, c->init.fpu);
     /* The native side runs under an OS that enabled SSE and #XM. */
@@ -104,8 +151,7 @@ void diff_guest_run(struct DiffGuest *g, const DiffCase *c, DiffResult *out)
     memset(out, 0, sizeof(*out));
     out->guest_vec = -1;
     int r = harness_run(h, G_RUN_NS);
-    for (int i = 0; i < 8; i++)
-        out->st.r[i] = (uint32_t)cpu->regs[i];
+    regs_from_guest(cpu, c, &out->st);
     out->st.eflags = x86_get_eflags(cpu);
     fpu_from_guest(cpu, out->st.fpu);
     out->st.mxcsr = cpu->mxcsr;
@@ -121,12 +167,7 @@ void diff_guest_run(struct DiffGuest *g, const DiffCase *c, DiffResult *out)
     if (rip == G_CODE + c->code_len + 1)
         return;
     if (rip > G_HANDLERS && rip <= G_HANDLERS + 32) {
-        int vec = (int)(rip - G_HANDLERS - 1);
-        uint32_t esp = (uint32_t)cpu->regs[R_ESP];
-        uint32_t eip = (uint32_t)phys_read(as, esp + (vec_has_error_code(vec) ? 4 : 0), 4);
-        out->guest_vec = vec;
-        out->fault = vec_fault(vec);
-        out->fault_off = (int)(eip - G_CODE);
+        guest_fault(cpu, as, c, rip, out);
         return;
     }
     /* Halted somewhere else: report it as a fault at a bogus offset. */

@@ -25,6 +25,8 @@ typedef struct Harness {
 #define HARNESS_DATA32 (0x300u | DESC_S_MASK | DESC_P_MASK | DESC_B_MASK | DESC_G_MASK)
 #define HARNESS_CODE16 (0xB00u | DESC_S_MASK | DESC_P_MASK)
 #define HARNESS_DATA16 (0x300u | DESC_S_MASK | DESC_P_MASK)
+/* 64-bit code: L set, D clear. */
+#define HARNESS_CODE64 (0xB00u | DESC_S_MASK | DESC_P_MASK | DESC_L_MASK | DESC_G_MASK)
 
 /* Returns 0, or -1 after printing why.  RAM covers [ram_base, ram_base+size). */
 static inline int harness_init(Harness *h, uint64_t ram_base, uint64_t ram_size)
@@ -69,6 +71,7 @@ static inline void harness_real_mode(Harness *h)
 {
     X86CPU *cpu = h->cpu;
     cpu->cr[0] &= ~(uint64_t)(CR0_PE | CR0_PG);
+    cpu->msr.efer &= ~(uint64_t)(EFER_LME | EFER_LMA);
     for (int s = R_ES; s <= R_GS; s++)
         x86_load_seg_raw(cpu, s, 0, 0, 0xffff,
                          s == R_CS ? HARNESS_CODE16 : HARNESS_DATA16);
@@ -82,6 +85,7 @@ static inline void harness_flat32(Harness *h)
 {
     X86CPU *cpu = h->cpu;
     cpu->cr[0] = (cpu->cr[0] | CR0_PE) & ~(uint64_t)CR0_PG;
+    cpu->msr.efer &= ~(uint64_t)(EFER_LME | EFER_LMA);
     x86_load_seg_raw(cpu, R_CS, 0x08, 0, 0xffffffff, HARNESS_CODE32);
     for (int s = R_ES; s <= R_GS; s++)
         if (s != R_CS)
@@ -132,6 +136,72 @@ static inline void harness_flat_tables(Harness *h, uint32_t gdt, uint32_t idt,
     }
     h->cpu->idt.base = idt;
     h->cpu->idt.limit = 32 * 8 - 1;
+}
+
+/* ---- long mode ------------------------------------------------------- */
+
+static inline void harness_put64(Harness *h, uint64_t phys, uint64_t v)
+{
+    memcpy(harness_ram(h, phys), &v, 8);
+}
+
+/* 4-level tables at pt (three 4 KiB pages of guest RAM: PML4, PDPT, PD)
+ * that identity-map the 2 MiB-aligned [base, base + 2 MiB) with one
+ * large page, writable, supervisor. */
+static inline void harness_identity_2m(Harness *h, uint64_t pt, uint64_t base)
+{
+    memset(harness_ram(h, pt), 0, 3 * 4096);
+    harness_put64(h, pt + ((base >> 39) & 511) * 8, (pt + 0x1000) | 3);
+    harness_put64(h, pt + 0x1000 + ((base >> 30) & 511) * 8, (pt + 0x2000) | 3);
+    harness_put64(h, pt + 0x2000 + ((base >> 21) & 511) * 8, base | 0x83);
+}
+
+/* The long-mode counterpart of harness_flat_tables: GDT (null, 64-bit
+ * code 0x08, data 0x10) and a 32-entry IDT of 16-byte 64-bit interrupt
+ * gates to handlers + vector, each a HLT.  After an exception RIP =
+ * handlers + vector + 1 and the faulting RIP is at [RSP] (above the error
+ * code for vectors that push one). */
+static inline void harness_long_tables(Harness *h, uint32_t gdt, uint32_t idt,
+                                       uint32_t handlers)
+{
+    uint8_t *g = harness_ram(h, gdt);
+    memset(g, 0, 24);
+    harness_put_desc(g + 8, 0, 0xfffff, 0x9b, 0xa0);
+    harness_put_desc(g + 16, 0, 0xfffff, 0x93, 0xc0);
+    h->cpu->gdt.base = gdt;
+    h->cpu->gdt.limit = 23;
+    uint8_t *t = harness_ram(h, idt);
+    memset(t, 0, 32 * 16);
+    for (int v = 0; v < 32; v++) {
+        uint32_t off = handlers + v;
+        uint8_t *e = t + v * 16;
+        e[0] = off;
+        e[1] = off >> 8;
+        e[2] = 0x08;
+        e[5] = 0x8e;        /* present, DPL 0, 64-bit interrupt gate */
+        e[6] = off >> 16;
+        e[7] = off >> 24;
+        harness_ram(h, handlers)[v] = 0xf4;
+    }
+    h->cpu->idt.base = idt;
+    h->cpu->idt.limit = 32 * 16 - 1;
+}
+
+/* 64-bit mode, CPL 0: CR4.PAE, EFER.LME/LMA, CR3 = pml4, CR0.PG, and a
+ * 64-bit code segment (selectors as harness_long_tables writes them). */
+static inline void harness_long64(Harness *h, uint64_t pml4)
+{
+    X86CPU *cpu = h->cpu;
+    cpu->cr[4] |= CR4_PAE;
+    cpu->cr[3] = pml4;
+    cpu->msr.efer |= EFER_LME | EFER_LMA;
+    cpu->cr[0] |= CR0_PE | CR0_PG;
+    x86_load_seg_raw(cpu, R_CS, 0x08, 0, 0xffffffff, HARNESS_CODE64);
+    for (int s = R_ES; s <= R_GS; s++)
+        if (s != R_CS)
+            x86_load_seg_raw(cpu, s, 0x10, 0, 0xffffffff, HARNESS_DATA32);
+    cpu->cpl = 0;
+    tlb_flush(cpu);
 }
 
 enum { HARNESS_HALTED, HARNESS_TIMEOUT, HARNESS_RESET };
