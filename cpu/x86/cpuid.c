@@ -5,13 +5,13 @@
 #include "yl/apic.h"
 
 #define CPUID_MAX_BASIC 0xdu
-#define CPUID_MAX_EXT 0x80000004u
+#define CPUID_MAX_EXT 0x80000008u
 
 #define CPUID_ECX_TSC_DEADLINE (1u << 24)
 #define CPUID_HTT (1u << 28)     /* EBX[23:16] counts logical processors */
 
 /* The SSE-era features (cpu/x86/sse*.c, fxsave.c, xsave.c).  Held back
- * until complete: SSE4.2 (PCMPxSTRx); RDTSCP (needs the IA32_TSC_AUX
+ * until complete: RDTSCP (needs the IA32_TSC_AUX
  * MSR); CX16 (needs the 0F C7 /1 REX.W dispatch to x86_cmpxchg16b); MMX. */
 #define CPUID_EDX_CLFSH (1u << 19)
 #define CPUID_EDX_FXSR (1u << 24)
@@ -20,6 +20,7 @@
 #define CPUID_ECX_SSE3 (1u << 0)
 #define CPUID_ECX_SSSE3 (1u << 9)
 #define CPUID_ECX_SSE41 (1u << 19)
+#define CPUID_ECX_SSE42 (1u << 20)
 #define CPUID_ECX_MOVBE (1u << 22)
 #define CPUID_ECX_POPCNT (1u << 23)
 #define CPUID_ECX_XSAVE (1u << 26)
@@ -27,10 +28,22 @@
 #define CPUID_EXT_ECX_ABM (1u << 5)     /* LZCNT */
 #define SSE_FEATURES_EDX (CPUID_EDX_CLFSH | CPUID_EDX_FXSR | CPUID_EDX_SSE | CPUID_EDX_SSE2)
 #define SSE_FEATURES_ECX (CPUID_ECX_SSE3 | CPUID_ECX_SSSE3 | CPUID_ECX_SSE41 | \
-    CPUID_ECX_MOVBE | CPUID_ECX_POPCNT | CPUID_ECX_XSAVE)
+    CPUID_ECX_SSE42 | CPUID_ECX_MOVBE | CPUID_ECX_POPCNT | CPUID_ECX_XSAVE)
 /* XSAVE: x87 and SSE state, in a 576-byte area (legacy region + header). */
 #define XSAVE_XCR0_SUPPORTED 3u
 #define XSAVE_SIZE 576u
+
+/* Long mode (CPUID 80000001h): SYSCALL/SYSRET, execute-disable, 1 GiB
+ * pages, Intel 64; LAHF/SAHF in 64-bit mode.  80000008h: 40-bit physical
+ * (the page walk's MAXPHYADDR) and 48-bit linear addresses. */
+#define CPUID_EXT_EDX_SYSCALL (1u << 11)
+#define CPUID_EXT_EDX_NX (1u << 20)
+#define CPUID_EXT_EDX_PAGE1GB (1u << 26)
+#define CPUID_EXT_EDX_LM (1u << 29)
+#define CPUID_EXT_ECX_LAHF_LM (1u << 0)
+#define LM_FEATURES_EDX (CPUID_EXT_EDX_SYSCALL | CPUID_EXT_EDX_NX | \
+                         CPUID_EXT_EDX_PAGE1GB | CPUID_EXT_EDX_LM)
+#define CPUID_ADDR_SIZES 0x3028u
 
 static const char cpuid_vendor[] = "GenuineIntel";
 static const char cpuid_brand[48] = "Yinglong virtual CPU";
@@ -96,8 +109,11 @@ void x86_cpuid(X86CPU *cpu, uint32_t leaf, uint32_t *eax, uint32_t *ebx,
         if (leaf == 0x80000000u) {
             r.eax = CPUID_MAX_EXT;
         } else if (leaf == 0x80000001u) {
-            r.ecx = CPUID_EXT_ECX_ABM;
-        } else if (leaf >= 0x80000002u) {
+            r.ecx = CPUID_EXT_ECX_ABM | CPUID_EXT_ECX_LAHF_LM;
+            r.edx = LM_FEATURES_EDX;
+        } else if (leaf == 0x80000008u) {
+            r.eax = CPUID_ADDR_SIZES;
+        } else if (leaf >= 0x80000002u && leaf <= 0x80000004u) {
             int b = (leaf - 0x80000002u) * 4;
             r.eax = str_dword(cpuid_brand, b);
             r.ebx = str_dword(cpuid_brand, b + 1);

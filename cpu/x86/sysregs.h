@@ -28,7 +28,7 @@
 /* Only what is implemented (DESIGN: never advertise the rest). */
 #define X86_FEATURES_EDX (CPUID_FPU | CPUID_DE | CPUID_PSE | CPUID_TSC | \
                           CPUID_MSR | CPUID_PAE | CPUID_CX8 | CPUID_SEP | \
-                          CPUID_PGE | CPUID_CMOV)
+                          CPUID_PGE | CPUID_CMOV | CPUID_MTRR | CPUID_PAT)
 
 /* CR4 bits that may be set: those of the features above. */
 #define X86_CR4_VALID (CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCE | \

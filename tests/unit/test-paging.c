@@ -853,7 +853,18 @@ START_TEST(test_cpuid_msr)
     ck_assert_uint_eq(cpu->regs[R_EDX] & (CPUID_PAE | CPUID_PGE | CPUID_TSC),
                       CPUID_PAE | CPUID_PGE | CPUID_TSC);
     ck_assert_uint_eq(cpu->regs[R_EDX] & CPUID_SEP, CPUID_SEP);  /* H-prot's */
-    ck_assert_uint_eq(cpu->regs[R_EDX] & (CPUID_APIC | CPUID_MTRR | CPUID_VME | CPUID_PAT), 0);
+    ck_assert_uint_eq(cpu->regs[R_EDX] & (CPUID_APIC | CPUID_VME), 0);
+    ck_assert_uint_eq(cpu->regs[R_EDX] & (CPUID_MTRR | CPUID_PAT), CPUID_MTRR | CPUID_PAT);
+    cpu->regs[R_EAX] = 0x80000000u;
+    ck_assert_int_eq(run_insn(op_cpuid, 0, 0), -1);
+    ck_assert_uint_eq(cpu->regs[R_EAX], 0x80000008u);
+    cpu->regs[R_EAX] = 0x80000001u;     /* SYSCALL NX Page1GB LM; LAHF_LM */
+    ck_assert_int_eq(run_insn(op_cpuid, 0, 0), -1);
+    ck_assert_uint_eq(cpu->regs[R_EDX] & 0x24100800u, 0x24100800u);
+    ck_assert_uint_eq(cpu->regs[R_ECX] & 1, 1);
+    cpu->regs[R_EAX] = 0x80000008u;
+    ck_assert_int_eq(run_insn(op_cpuid, 0, 0), -1);
+    ck_assert_uint_eq(cpu->regs[R_EAX], 0x3028);
     cpu->regs[R_EAX] = 0x80000002u;
     ck_assert_int_eq(run_insn(op_cpuid, 0, 0), -1);
     ck_assert_mem_eq(&cpu->regs[R_EAX], "Yinglong", 4);
@@ -876,6 +887,32 @@ START_TEST(test_cpuid_msr)
     ck_assert_uint_eq(cpu->regs[R_EDX], 5);
     cpu->regs[R_EDX] = 0x8000;      /* bit 47 set, 63:48 clear */
     ck_assert_int_eq(run_insn(op_wrmsr, 0, 0), EXC_GP);
+    cpu->regs[R_ECX] = 0x277;       /* PAT: reset value, invalid type 2 */
+    ck_assert_int_eq(run_insn(op_rdmsr, 0, 0), -1);
+    ck_assert_uint_eq(cpu->regs[R_EAX], 0x00070406u);
+    cpu->regs[R_EAX] = 0x00070402u;
+    ck_assert_int_eq(run_insn(op_wrmsr, 0, 0), EXC_GP);
+    cpu->regs[R_ECX] = 0xfe;        /* MTRRcap: 8 variable, fixed, WC */
+    ck_assert_int_eq(run_insn(op_rdmsr, 0, 0), -1);
+    ck_assert_uint_eq(cpu->regs[R_EAX], 0x508);
+    cpu->regs[R_ECX] = 0x2ff;       /* MTRRdefType: E, FE, WB */
+    cpu->regs[R_EAX] = 0xc06;
+    cpu->regs[R_EDX] = 0;
+    ck_assert_int_eq(run_insn(op_wrmsr, 0, 0), -1);
+    cpu->regs[R_EAX] = 0;
+    ck_assert_int_eq(run_insn(op_rdmsr, 0, 0), -1);
+    ck_assert_uint_eq(cpu->regs[R_EAX], 0xc06);
+    cpu->regs[R_ECX] = 0xc0000080;  /* EFER: LMA is read-only */
+    cpu->regs[R_EAX] = 0x401;
+    ck_assert_int_eq(run_insn(op_wrmsr, 0, 0), -1);
+    ck_assert_uint_eq(cpu->msr.efer, 1);
+    cpu->regs[R_ECX] = 0xc0000101;  /* GS_BASE: canonical only */
+    cpu->regs[R_EAX] = 0;
+    cpu->regs[R_EDX] = 0x8000;
+    ck_assert_int_eq(run_insn(op_wrmsr, 0, 0), EXC_GP);
+    cpu->regs[R_EDX] = 0xffff8000u;
+    ck_assert_int_eq(run_insn(op_wrmsr, 0, 0), -1);
+    ck_assert_uint_eq(cpu->seg[R_GS].base, 0xffff800000000000ull);
     cpu->regs[R_ECX] = 0x1b;        /* no APIC: no APIC_BASE */
     ck_assert_int_eq(run_insn(op_rdmsr, 0, 0), EXC_GP);
     enter_pm();
