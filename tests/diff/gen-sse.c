@@ -249,10 +249,84 @@ static uint8_t sse_imm(Gen *g, const SseForm *f)
     return rnd(g, 256);
 }
 
+/* ---- SSE4.2 string compares ---------------------------------------------- */
+
+/* Bytes from a small alphabet, so that characters match, with zeros now
+ * and then to end implicit-length strings. */
+static void fill_str(Gen *g, uint8_t *p)
+{
+    static const uint8_t abc[] = { 'a', 'b', 'c', 'd', 'a', 'b', 0x80, 0xff, 0x7f, 0x01 };
+    int zero_at = chance(g, 2) ? (int)rnd(g, 20) : 99;
+    for (int k = 0; k < 16; k++) {
+        p[k] = chance(g, 8) ? (uint8_t)rnd(g, 256) : abc[rnd(g, sizeof(abc))];
+        if (k == zero_at || (k == zero_at + 1 && chance(g, 2)))
+            p[k] = 0;
+    }
+}
+
+/* An explicit length: mostly within reach, sometimes negative, large or
+ * the most negative integer. */
+static uint32_t str_len_value(Gen *g)
+{
+    switch (rnd(g, 8)) {
+    case 0: return 0x80000000u;
+    case 1: return (uint32_t)rng_next(g->rng);
+    case 2: return (uint32_t)-(int32_t)rnd(g, 20);
+    default: return rnd(g, 20);
+    }
+}
+
+static void pin_len(Gen *g, int r)
+{
+    if ((g->pinned | g->written) >> r & 1)
+        return;
+    g->c->init.r[r] = str_len_value(g);
+    g->pinned |= 1u << r;
+}
+
+/* 66 0F 3A 60-63: PCMPESTRM, PCMPESTRI, PCMPISTRM, PCMPISTRI. */
+static bool gen_sse_str(Gen *g, Ins *i)
+{
+    uint8_t op = 0x60 + rnd(g, 4);
+    Opnd o;
+    if (op & 1) {
+        if ((g->pinned | g->written) >> 1 & 1)
+            return false;
+        i->writes |= reg_bit(1, 4);
+    }
+    if (!(op & 2)) {
+        pin_len(g, 0);
+        pin_len(g, 2);
+    }
+    uint8_t r = rnd(g, 8);
+    fill_str(g, g->c->init.xmm[r]);
+    if (chance(g, 2)) {
+        if (!pick_mem(g, 16, &o))
+            return false;
+        if (!g->mem_written)
+            fill_str(g, g->c->mem + o.buf_off);
+    } else {
+        memset(&o, 0, sizeof(o));
+        o.reg = rnd(g, 8);
+        fill_str(g, g->c->init.xmm[o.reg]);
+    }
+    i->fdef = F_ALL;
+    maybe_segovr(g, i, &o);
+    put(i, 0x66);
+    put(i, 0x0f);
+    put(i, 0x3a);
+    put(i, op);
+    put_modrm(i, &o, r);
+    put(i, rnd(g, 128));
+    return true;
+}
+
 bool gen_sse(Gen *g, Ins *i)
 {
     SseForm tmp;
     const SseForm *f;
+    if (chance(g, 12))
+        return gen_sse_str(g, i);
     uint32_t pick = rnd(g, NFORMS + 40);
     if (pick < NFORMS) {
         f = &forms[pick];

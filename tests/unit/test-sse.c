@@ -263,8 +263,8 @@ START_TEST(test_cpuid)
     ck_assert_uint_eq(cpu->regs[R_EDX] & (7u << 24), 7u << 24);    /* FXSR SSE SSE2 */
     ck_assert_uint_eq(cpu->regs[R_EDX] & (1u << 23), 0);            /* no MMX */
     ck_assert_uint_eq(cpu->regs[R_ECX] & (1u << 27), 0);            /* OSXSAVE */
-    /* SSE3, SSSE3, SSE4.1 */
-    ck_assert_uint_eq(cpu->regs[R_ECX] & 0x80201u, 0x80201u);
+    /* SSE3, SSSE3, SSE4.1, SSE4.2 */
+    ck_assert_uint_eq(cpu->regs[R_ECX] & 0x180201u, 0x180201u);
     cpu->cr[4] |= CR4_OSXSAVE;
     cpu->regs[R_EAX] = 1;
     ck_assert_int_eq(RUN(0x0f, 0xa2), -1);
@@ -334,6 +334,37 @@ START_TEST(test_fisttp)
 }
 END_TEST
 
+/* SSE4.2 string compares: a few known answers (the diff tester covers
+ * the modes against the host). */
+START_TEST(test_pcmpstr)
+{
+    memset(&cpu->xmm[1], 0, 16);
+    memset(&cpu->xmm[2], 0, 16);
+    memcpy(cpu->xmm[1].b, "lo", 2);
+    memcpy(cpu->xmm[2].b, "hello world", 11);
+    /* pcmpistri xmm1, xmm2, 0x0c: equal ordered, first match */
+    ck_assert_int_eq(RUN(0x66, 0x0f, 0x3a, 0x63, 0xca, 0x0c), -1);
+    ck_assert_uint_eq(cpu->regs[R_ECX], 3);
+    ck_assert_uint_eq(x86_get_eflags(cpu) & CC_ALL, CC_C | CC_Z | CC_S);
+    /* pcmpestri with lengths 2 (EAX) and |-4| (EDX): "hell" holds no "lo"
+     * (a valid character against an invalid element does not match). */
+    cpu->regs[R_EAX] = 2;
+    cpu->regs[R_EDX] = (uint32_t)-4;
+    ck_assert_int_eq(RUN(0x66, 0x0f, 0x3a, 0x61, 0xca, 0x0c), -1);
+    ck_assert_uint_eq(cpu->regs[R_ECX], 16);
+    ck_assert_uint_eq(x86_get_eflags(cpu) & CC_ALL, CC_Z | CC_S);
+    /* pcmpistrm xmm1, xmm2, 0x44: ranges 'l'..'o', byte mask in xmm0 */
+    memcpy(cpu->xmm[1].b, "lo", 2);
+    ck_assert_int_eq(RUN(0x66, 0x0f, 0x3a, 0x62, 0xca, 0x44), -1);
+    static const uint8_t want[16] = { 0, 0, 0xff, 0xff, 0xff, 0, 0, 0xff, 0, 0xff, 0 };
+    ck_assert_mem_eq(cpu->xmm[0].b, want, 16);
+    /* 0x04 bit mask: bits 2,3,4,7,9 */
+    ck_assert_int_eq(RUN(0x66, 0x0f, 0x3a, 0x62, 0xca, 0x04), -1);
+    ck_assert_uint_eq(cpu->xmm[0].q[0], 0x29c);
+    ck_assert_uint_eq(cpu->xmm[0].q[1], 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sse");
@@ -348,6 +379,7 @@ int main(void)
     tcase_add_test(tc, test_cpuid);
     tcase_add_test(tc, test_lzcnt_movbe);
     tcase_add_test(tc, test_fisttp);
+    tcase_add_test(tc, test_pcmpstr);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
