@@ -11,8 +11,8 @@
 #define CPUID_HTT (1u << 28)     /* EBX[23:16] counts logical processors */
 
 /* The SSE-era features (cpu/x86/sse*.c, fxsave.c, xsave.c).  Held back
- * until complete: RDTSCP (needs the IA32_TSC_AUX
- * MSR); CX16 (needs the 0F C7 /1 REX.W dispatch to x86_cmpxchg16b); MMX. */
+ * until complete: CX16 (needs the 0F C7 /1 REX.W dispatch to
+ * x86_cmpxchg16b); MMX. */
 #define CPUID_EDX_CLFSH (1u << 19)
 #define CPUID_EDX_FXSR (1u << 24)
 #define CPUID_EDX_SSE (1u << 25)
@@ -26,6 +26,7 @@
 #define CPUID_ECX_XSAVE (1u << 26)
 #define CPUID_ECX_OSXSAVE (1u << 27)
 #define CPUID_EXT_ECX_ABM (1u << 5)     /* LZCNT */
+#define CPUID_EXT_EDX_RDTSCP (1u << 27)
 #define SSE_FEATURES_EDX (CPUID_EDX_CLFSH | CPUID_EDX_FXSR | CPUID_EDX_SSE | CPUID_EDX_SSE2)
 #define SSE_FEATURES_ECX (CPUID_ECX_SSE3 | CPUID_ECX_SSSE3 | CPUID_ECX_SSE41 | \
     CPUID_ECX_SSE42 | CPUID_ECX_MOVBE | CPUID_ECX_POPCNT | CPUID_ECX_XSAVE)
@@ -110,7 +111,7 @@ void x86_cpuid(X86CPU *cpu, uint32_t leaf, uint32_t *eax, uint32_t *ebx,
             r.eax = CPUID_MAX_EXT;
         } else if (leaf == 0x80000001u) {
             r.ecx = CPUID_EXT_ECX_ABM | CPUID_EXT_ECX_LAHF_LM;
-            r.edx = LM_FEATURES_EDX;
+            r.edx = LM_FEATURES_EDX | CPUID_EXT_EDX_RDTSCP;
         } else if (leaf == 0x80000008u) {
             r.eax = CPUID_ADDR_SIZES;
         } else if (leaf >= 0x80000002u && leaf <= 0x80000004u) {

@@ -32,6 +32,7 @@ enum {
     MSR_FS_BASE = 0xc0000100,
     MSR_GS_BASE = 0xc0000101,
     MSR_KERNEL_GS_BASE = 0xc0000102,
+    MSR_TSC_AUX = 0xc0000103,       /* RDTSCP's ECX; bits 63:32 reserved */
 };
 
 /* MTRRcap: 8 variable ranges, fixed ranges, write-combining. */
@@ -199,6 +200,7 @@ static bool msr_read(X86CPU *cpu, uint32_t idx, uint64_t *val)
     case MSR_MISC_ENABLE: *val = cpu->msr.misc_enable; return true;
     case MSR_MTRRCAP: *val = MTRRCAP_VALUE; return true;
     case MSR_PAT: *val = cpu->msr.pat; return true;
+    case MSR_TSC_AUX: *val = cpu->msr.tsc_aux; return true;
     default: return false;
     }
 }
@@ -224,6 +226,11 @@ static bool msr_write(X86CPU *cpu, uint32_t idx, uint64_t val)
     case MSR_TSC_DEADLINE:
         return apic_msr_write(cpu, idx, val);
     case MSR_TSC: x86_tsc_write(cpu, val); return true;
+    case MSR_TSC_AUX:
+        if (val >> 32)
+            return false;
+        cpu->msr.tsc_aux = val;
+        return true;
     case MSR_BIOS_SIGN_ID: return true;     /* no microcode to report */
     case MSR_SYSENTER_CS: cpu->msr.sysenter_cs = val & 0xffff; return true;
     case MSR_SYSENTER_ESP:

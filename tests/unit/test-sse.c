@@ -365,6 +365,32 @@ START_TEST(test_pcmpstr)
 }
 END_TEST
 
+/* RDTSCP returns IA32_TSC_AUX (MSR C0000103h, 32 bits) in ECX. */
+START_TEST(test_rdtscp)
+{
+    cpu->regs[R_EAX] = 0x80000001u;
+    ck_assert_int_eq(RUN(0x0f, 0xa2), -1);
+    ck_assert_uint_eq(cpu->regs[R_EDX] & (1u << 27), 1u << 27);
+    cpu->regs[R_ECX] = 0xc0000103u;
+    cpu->regs[R_EAX] = 0x12345678u;
+    cpu->regs[R_EDX] = 0;
+    ck_assert_int_eq(RUN(0x0f, 0x30), -1);                      /* wrmsr */
+    ck_assert_uint_eq(cpu->msr.tsc_aux, 0x12345678u);
+    cpu->regs[R_ECX] = 0;
+    ck_assert_int_eq(RUN(0x0f, 0x01, 0xf9), -1);                /* rdtscp */
+    ck_assert_uint_eq(cpu->regs[R_ECX], 0x12345678u);
+    cpu->regs[R_ECX] = 0xc0000103u;
+    cpu->regs[R_EAX] = cpu->regs[R_EDX] = 0;
+    ck_assert_int_eq(RUN(0x0f, 0x32), -1);                      /* rdmsr */
+    ck_assert_uint_eq(cpu->regs[R_EAX], 0x12345678u);
+    ck_assert_uint_eq(cpu->regs[R_EDX], 0);
+    /* The high half is reserved. */
+    cpu->regs[R_EDX] = 1;
+    ck_assert_int_eq(RUN(0x0f, 0x30), EXC_GP);
+    ck_assert_uint_eq(cpu->msr.tsc_aux, 0x12345678u);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sse");
@@ -380,6 +406,7 @@ int main(void)
     tcase_add_test(tc, test_lzcnt_movbe);
     tcase_add_test(tc, test_fisttp);
     tcase_add_test(tc, test_pcmpstr);
+    tcase_add_test(tc, test_rdtscp);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
