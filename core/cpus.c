@@ -1,5 +1,12 @@
-/* The main loop: run the vCPU in short slices, then timers, then input.
- * A slice is at most 10 ms so that typed characters reach the guest soon. */
+/* The main loop: run the vCPUs in short slices, then timers, then input.
+ * A slice is at most 10 ms so that typed characters reach the guest soon.
+ *
+ * Several CPUs take turns in this one thread (round-robin): each CPU with
+ * work runs a slice of virtual time; halted CPUs and APs waiting for a
+ * start-up IPI are skipped, and the loop sleeps only when no CPU has work.
+ * With more than one CPU the slice is shorter, and an interrupt for another
+ * CPU ends the running CPU's slice (machine_cpu_notify), so that an IPI and
+ * its answer (TLB shootdowns, spinlocks) cost little. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -9,9 +16,11 @@
 #include <unistd.h>
 
 #include "yl/accel.h"
+#include "yl/apic.h"
 #include "yl/machine.h"
 
 #define SLICE_NS 10000000
+#define SMP_SLICE_NS 1000000
 #define MAX_SLEEP_NS 1000000000
 #define MAX_POLLFDS 16
 
@@ -92,9 +101,67 @@ static bool cpu_wakes_now(const X86CPU *cpu)
     return cpu->nmi_pending || (cpu->irq_line && (cpu->eflags & IF_MASK));
 }
 
+/* INIT and start-up IPIs the CPU's local APIC accepted since its last turn. */
+static void cpu_take_startup(X86CPU *cpu)
+{
+    struct LAPIC *apic = apic_of_cpu(cpu);
+    bool init;
+    int vector;
+    if (!apic || !apic_take_startup(apic, &init, &vector))
+        return;
+    if (init)
+        x86_cpu_init_ipi(cpu);
+    if (vector >= 0)
+        x86_cpu_sipi(cpu, (uint8_t)vector);
+}
+
+static bool cpu_has_work(X86CPU *cpu)
+{
+    cpu_take_startup(cpu);
+    return !cpu->wait_for_sipi && (!cpu->halted || cpu_wakes_now(cpu));
+}
+
+static bool machine_stopping(const Machine *m)
+{
+    return m->shutdown_requested || m->reset_requested || m->paused;
+}
+
+void machine_cpu_notify(Machine *m, X86CPU *cpu)
+{
+    X86CPU *running = m->current_cpu;
+    if (running && running != cpu && m->accel && m->accel->vcpu_kick)
+        m->accel->vcpu_kick(running);
+}
+
+void machine_set_a20(Machine *m, bool enabled)
+{
+    for (int i = 0; i < m->ncpus; i++)
+        x86_cpu_set_a20(m->cpus[i], enabled);
+}
+
+/* Every CPU with work runs one slice.  Returns whether some CPU still has
+ * work (else the loop may sleep until the next timer or input). */
+static bool cpus_run_round(Machine *m)
+{
+    int64_t slice = m->ncpus > 1 ? SMP_SLICE_NS : SLICE_NS;
+    for (int i = 0; i < m->ncpus && !machine_stopping(m); i++) {
+        X86CPU *cpu = m->cpus[i];
+        if (!cpu_has_work(cpu))
+            continue;
+        int64_t budget = ns_until_deadline(m, slice);
+        m->current_cpu = cpu;
+        m->accel->vcpu_run(m, cpu, budget > 0 ? budget : 1);
+        m->current_cpu = NULL;
+        clock_run_timers(&m->clock);
+    }
+    for (int i = 0; i < m->ncpus; i++)
+        if (cpu_has_work(m->cpus[i]))
+            return true;
+    return false;
+}
+
 int machine_run(Machine *m)
 {
-    X86CPU *cpu = m->cpus[0];
     char err[256];
     int sfd = signals_open();
     while (!m->shutdown_requested) {
@@ -108,12 +175,9 @@ int machine_run(Machine *m)
             continue;
         }
         clock_run_timers(&m->clock);
-        int64_t budget = ns_until_deadline(m, SLICE_NS);
-        int r = m->accel->vcpu_run(m, cpu, budget > 0 ? budget : 1);
-        clock_run_timers(&m->clock);
+        bool busy = cpus_run_round(m);
         int64_t wait = 0;
-        if (r == ACCEL_RUN_HALTED && !m->shutdown_requested && !m->reset_requested &&
-            !cpu_wakes_now(cpu))
+        if (!busy && !machine_stopping(m))
             wait = ns_until_deadline(m, MAX_SLEEP_NS);
         poll_events(m, sfd, wait);
     }

@@ -403,32 +403,92 @@ static int opt_boot(Options *o, const char *arg, char *err, int errlen)
     return 0;
 }
 
+/* One "key=N" (or the leading bare N) of -smp; N is 1..MACHINE_MAX_CPUS. */
+static int smp_value(const char *arg, const char *val, size_t len, int *out,
+                     char *err, int errlen)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(val, &end, 10);
+    if (len == 0 || end != val + len || errno || v < 1 || v > MACHINE_MAX_CPUS) {
+        snprintf(err, errlen, "-smp %s: '%.*s' is not a CPU count from 1 to %d",
+                 arg, (int)len, val, MACHINE_MAX_CPUS);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+/* Fills what -smp left out the way QEMU's pc machine does: sockets first,
+ * then cores, then threads; the topology must multiply to maxcpus. */
+static int smp_complete(MachineOptions *mo, const char *arg, char *err, int errlen)
+{
+    int cpus = mo->smp_cpus, max = mo->smp_max_cpus;
+    int s = mo->smp_sockets, c = mo->smp_cores, t = mo->smp_threads;
+    if (!max)
+        max = cpus ? cpus : (s ? s : 1) * (c ? c : 1) * (t ? t : 1);
+    if (!t)
+        t = 1;
+    if (!c)
+        c = s ? max / (s * t) : 1;
+    if (!s)
+        s = max / (c * t);
+    if (!cpus)
+        cpus = max;
+    if (s < 1 || c < 1 || s * c * t != max) {
+        snprintf(err, errlen, "-smp %s: sockets (%d) * cores (%d) * threads (%d) "
+                 "must be maxcpus (%d)", arg, s, c, t, max);
+        return -1;
+    }
+    if (cpus > max || max > MACHINE_MAX_CPUS) {
+        snprintf(err, errlen, "-smp %s: %d CPUs, at most %d (maxcpus %d)",
+                 arg, cpus, MACHINE_MAX_CPUS, max);
+        return -1;
+    }
+    mo->smp_cpus = cpus;
+    mo->smp_max_cpus = max;
+    mo->smp_sockets = s;
+    mo->smp_cores = c;
+    mo->smp_threads = t;
+    return 0;
+}
+
+/* -smp [cpus=]N[,maxcpus=N][,sockets=N][,cores=N][,threads=N] */
 static int opt_smp(Options *o, const char *arg, char *err, int errlen)
 {
-    const char *p = arg;
-    bool first = true;
-    while (*p) {
-        size_t len = strcspn(p, ",");
-        const char *eq = memchr(p, '=', len);
-        const char *val = eq ? eq + 1 : p;
-        size_t vlen = len - (val - p);
-        bool key_ok = !eq || item_is(p, eq - p, "cpus") || item_is(p, eq - p, "sockets")
-            || item_is(p, eq - p, "cores") || item_is(p, eq - p, "threads")
-            || item_is(p, eq - p, "maxcpus");
-        if (!key_ok || (!eq && !first) || !item_is(val, vlen, "1")) {
-            snprintf(err, errlen, "-smp %s: only 1 CPU is supported", arg);
-            return -1;
-        }
-        first = false;
-        p += len;
-        if (*p == ',')
-            p++;
-    }
+    static const char *const keys[] = { "cpus", "maxcpus", "sockets", "cores", "threads" };
+    MachineOptions *mo = &o->machine;
+    int *slot[] = { &mo->smp_cpus, &mo->smp_max_cpus, &mo->smp_sockets,
+                    &mo->smp_cores, &mo->smp_threads };
+    mo->smp_cpus = mo->smp_max_cpus = mo->smp_sockets = mo->smp_cores = mo->smp_threads = 0;
     if (!*arg) {
         snprintf(err, errlen, "-smp: needs a CPU count");
         return -1;
     }
-    return 0;
+    for (const char *p = arg; *p;) {
+        size_t len = strcspn(p, ",");
+        const char *eq = memchr(p, '=', len);
+        int k = 0;
+        if (eq) {
+            while (k < 5 && !item_is(p, eq - p, keys[k]))
+                k++;
+            if (k == 5) {
+                snprintf(err, errlen, "-smp %s: unknown property '%.*s'", arg,
+                         (int)(eq - p), p);
+                return -1;
+            }
+        } else if (p != arg) {
+            snprintf(err, errlen, "-smp %s: '%.*s' needs a property name", arg, (int)len, p);
+            return -1;
+        }
+        const char *val = eq ? eq + 1 : p;
+        if (smp_value(arg, val, len - (val - p), slot[k], err, errlen) < 0)
+            return -1;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return smp_complete(mo, arg, err, errlen);
 }
 
 static int opt_rtc(Options *o, const char *arg, char *err, int errlen)
@@ -493,7 +553,7 @@ static const OptDesc opt_table[] = {
     { "m", "N[KMG]", "guest RAM size (default 128M; a bare number is MiB)", opt_m },
     { "mem-path", "DIR", "back guest RAM by a file in DIR (e.g. hugetlbfs)", opt_mem_path },
     { "mem-prealloc", NULL, "allocate all guest RAM at start", opt_mem_prealloc },
-    { "smp", "1", "number of CPUs (only 1)", opt_smp },
+    { "smp", "[cpus=]N[,...]", "CPUs (1-8); also maxcpus=, sockets=, cores=, threads=", opt_smp },
     { "bios", "FILE", "firmware image (default /usr/share/seabios/bios-256k.bin)", opt_bios },
     { "kernel", "FILE", "boot a Linux bzImage or multiboot kernel directly", opt_kernel },
     { "append", "STR", "kernel command line", opt_append },

@@ -204,22 +204,41 @@ static void port92_write(void *opaque, uint16_t off, uint32_t val, unsigned size
     PCBoard *b = m->board;
     bool reset = (val & 1) && !(b->port92 & 1);
     b->port92 = val & ~1u;
-    x86_cpu_set_a20(m->cpus[0], val & 2);
+    machine_set_a20(m, val & 2);
     if (reset)
         machine_request_reset(m);
 }
 
 static const IOPortOps port92_ops = { port92_read, port92_write };
 
+/* CPUID counts the logical processors a package can address: the next
+ * power of two of its cores times threads. */
+static int pc_logical_per_package(const MachineOptions *o)
+{
+    int n = (o->smp_cores > 0 ? o->smp_cores : 1) * (o->smp_threads > 0 ? o->smp_threads : 1);
+    int p = 1;
+    while (p < n)
+        p <<= 1;
+    return p;
+}
+
+/* The CPUs -smp asks for: CPU i has initial APIC ID i; CPU 0 is the BSP,
+ * the others wait for a start-up IPI. */
 static int pc_init_cpu(Machine *m, PCBoard *b, char *err, int errlen)
 {
-    X86CPU *cpu = calloc(1, sizeof(*cpu));
-    if (!cpu) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
+    int n = m->opt.smp_cpus > 0 ? m->opt.smp_cpus : 1;
+    for (int i = 0; i < n && i < MACHINE_MAX_CPUS; i++) {
+        X86CPU *cpu = calloc(1, sizeof(*cpu));
+        if (!cpu) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        x86_cpu_init(cpu, m, &m->as, &m->io, &m->log);
+        cpu->cpu_index = i;
+        cpu->cpuid_logical = pc_logical_per_package(&m->opt);
+        x86_cpu_reset(cpu);
+        m->cpus[m->ncpus++] = cpu;
     }
-    x86_cpu_init(cpu, m, &m->as, &m->io, &m->log);
-    m->cpus[m->ncpus++] = cpu;
     irq_init(&b->cpu_intr, pc_cpu_intr, m, 0);
     m->cpu_intr = &b->cpu_intr;
     return 0;
@@ -330,7 +349,10 @@ static int pc_board_reset(Machine *m, char *err, int errlen)
 {
     PCBoard *b = m->board;
     b->port92 = 0x02;
-    x86_cpu_set_a20(m->cpus[0], true);
+    machine_set_a20(m, true);
+    /* One TSC for all CPUs, though they were reset one after the other. */
+    for (int i = 1; i < m->ncpus; i++)
+        m->cpus[i]->tsc_base = m->cpus[0]->tsc_base;
     if (!m->opt.kernel)
         return 0;
     if (linux_is_bzimage(m->opt.kernel))

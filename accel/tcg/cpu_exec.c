@@ -47,7 +47,7 @@ static void tb_exec(X86CPU *cpu, TB *tb)
     bool shadow = cpu->inhibit_irq;
     uint64_t ip_mask = (tb->flags & TBF_CODE64) ? UINT64_MAX : UINT32_MAX;
 
-    cpu->tbc->current = tb;
+    cpu->tb_jmp->current = tb;
     cpu->tb_invalidated = false;
     for (; d < end; d++) {
         /* Straight-line execution does not wrap IP in 16-bit code: running
@@ -69,7 +69,7 @@ static void tb_exec(X86CPU *cpu, TB *tb)
         if (unlikely(cpu->tb_invalidated))
             break;
     }
-    cpu->tbc->current = NULL;
+    cpu->tb_jmp->current = NULL;
 }
 
 /* TF was set when the instruction started: a single-step trap follows it. */
@@ -104,8 +104,8 @@ int cpu_exec(X86CPU *cpu, int64_t deadline_ns)
 
     if (setjmp(cpu->jmp_env)) {
         /* An exception left a handler or a delivery early. */
-        if (cpu->tbc)
-            cpu->tbc->current = NULL;
+        if (cpu->tb_jmp)
+            cpu->tb_jmp->current = NULL;
     }
     for (;;) {
         while (cpu->exception_index >= 0) {

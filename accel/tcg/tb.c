@@ -11,14 +11,14 @@
 
 #define TB_ALIGN 16
 
-TBCache *tb_cache_new(X86CPU *cpu, size_t arena_bytes)
+TBCache *tb_cache_new(AddressSpace *as, size_t arena_bytes)
 {
     TBCache *c = calloc(1, sizeof(*c));
     if (!c)
         return NULL;
     c->arena = mmap(NULL, arena_bytes, PROT_READ | PROT_WRITE,
                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    c->ram_pages = (cpu->as->ram_size + YL_PAGE_SIZE - 1) >> YL_PAGE_BITS;
+    c->ram_pages = (as->ram_size + YL_PAGE_SIZE - 1) >> YL_PAGE_BITS;
     c->page_tbs = calloc(c->ram_pages ? c->ram_pages : 1, sizeof(TB *));
     if (c->arena == MAP_FAILED || !c->page_tbs) {
         if (c->arena != MAP_FAILED)
@@ -28,8 +28,34 @@ TBCache *tb_cache_new(X86CPU *cpu, size_t arena_bytes)
         return NULL;
     }
     c->arena_size = arena_bytes;
-    c->cpu = cpu;
+    c->as = as;
     return c;
+}
+
+int tb_cache_attach(TBCache *c, X86CPU *cpu)
+{
+    if (c->ncpus == MACHINE_MAX_CPUS)
+        return -1;
+    cpu->tb_jmp = calloc(1, sizeof(*cpu->tb_jmp));
+    if (!cpu->tb_jmp)
+        return -1;
+    cpu->tbc = c;
+    c->cpus[c->ncpus++] = cpu;
+    return 0;
+}
+
+int tb_cache_detach(TBCache *c, X86CPU *cpu)
+{
+    for (int i = 0; i < c->ncpus; i++) {
+        if (c->cpus[i] == cpu) {
+            c->cpus[i] = c->cpus[--c->ncpus];
+            break;
+        }
+    }
+    free(cpu->tb_jmp);
+    cpu->tb_jmp = NULL;
+    cpu->tbc = NULL;
+    return c->ncpus;
 }
 
 void tb_cache_free(TBCache *c)
@@ -54,15 +80,21 @@ static uint32_t jmp_index(uint64_t pc)
 
 void tb_flush_jmp_cache(X86CPU *cpu)
 {
-    if (cpu->tbc)
-        memset(cpu->tbc->jmp_cache, 0, sizeof(cpu->tbc->jmp_cache));
+    if (cpu->tb_jmp)
+        memset(cpu->tb_jmp->entry, 0, sizeof(cpu->tb_jmp->entry));
 }
 
 void tb_flush_all(TBCache *c)
 {
-    AddressSpace *as = c->cpu->as;
+    AddressSpace *as = c->as;
     memset(c->hash, 0, sizeof(c->hash));
-    memset(c->jmp_cache, 0, sizeof(c->jmp_cache));
+    for (int i = 0; i < c->ncpus; i++) {
+        TBJmpCache *j = c->cpus[i]->tb_jmp;
+        memset(j->entry, 0, sizeof(j->entry));
+        if (j->current)
+            c->cpus[i]->tb_invalidated = true;
+        j->current = NULL;
+    }
     for (uint64_t p = 0; p < c->ram_pages; p++) {
         if (c->page_tbs[p]) {
             c->page_tbs[p] = NULL;
@@ -70,7 +102,6 @@ void tb_flush_all(TBCache *c)
         }
     }
     c->arena_used = 0;
-    c->current = NULL;
     c->flushes++;
 }
 
@@ -103,7 +134,7 @@ static void page_list_remove(TBCache *c, uint64_t page, TB *tb)
         pp = &t->page_next[slot];
     }
     if (!c->page_tbs[page])
-        c->cpu->as->page_flags[page] &= ~PAGE_CODE;
+        c->as->page_flags[page] &= ~PAGE_CODE;
 }
 
 static void tb_remove(TBCache *c, TB *tb)
@@ -114,14 +145,17 @@ static void tb_remove(TBCache *c, TB *tb)
     if (*pp)
         *pp = tb->hash_next;
     uint32_t j = jmp_index(tb->pc);
-    if (c->jmp_cache[j] == tb)
-        c->jmp_cache[j] = NULL;
+    for (int i = 0; i < c->ncpus; i++) {
+        TBJmpCache *jc = c->cpus[i]->tb_jmp;
+        if (jc->entry[j] == tb)
+            jc->entry[j] = NULL;
+        if (jc->current == tb)
+            c->cpus[i]->tb_invalidated = true;
+    }
     for (int s = 0; s < 2; s++)
         if (tb->ram_start[s] != TB_NO_PAGE)
             page_list_remove(c, tb->ram_start[s] >> YL_PAGE_BITS, tb);
     tb->valid = false;
-    if (tb == c->current)
-        c->cpu->tb_invalidated = true;
     c->invalidated++;
 }
 
@@ -148,12 +182,15 @@ static void tb_link_page(TBCache *c, TB *tb, int slot)
         tb->ram_start[slot] = TB_NO_PAGE;
         return;
     }
-    AddressSpace *as = c->cpu->as;
+    AddressSpace *as = c->as;
     tb->page_next[slot] = c->page_tbs[page];
     c->page_tbs[page] = tb;
     if (!(as->page_flags[page] & PAGE_CODE)) {
         as->page_flags[page] |= PAGE_CODE;
-        tlb_protect_code(c->cpu, slot == 0 ? tb->phys_pc & YL_PAGE_MASK : tb->phys_page2);
+        /* Every CPU's writes to the page must now take the slow path. */
+        uint64_t phys = slot == 0 ? tb->phys_pc & YL_PAGE_MASK : tb->phys_page2;
+        for (int i = 0; i < c->ncpus; i++)
+            tlb_protect_code(c->cpus[i], phys);
     }
 }
 
@@ -205,6 +242,26 @@ static uint32_t tb_mode_flags(const X86CPU *cpu)
     return f;
 }
 
+/* PAUSE (F3 90) says the CPU spins waiting for another one, which in
+ * round-robin runs only when this one stops: it ends the slice when
+ * another CPU could run. */
+static void tcg_pause(X86CPU *cpu, const Insn *d)
+{
+    Machine *m = cpu->machine;
+    for (int i = 0; m && i < m->ncpus; i++) {
+        X86CPU *o = m->cpus[i];
+        if (o != cpu && !o->wait_for_sipi && (!o->halted || o->irq_line || o->nmi_pending)) {
+            cpu->exit_request = 1;
+            return;
+        }
+    }
+}
+
+static bool insn_is_pause(const Insn *d)
+{
+    return d->map == MAP_1 && d->op == 0x90 && d->rep == PFX_REPZ && !(d->rex & 1);
+}
+
 static TB *tb_alloc(TBCache *c)
 {
     size_t need = sizeof(TB) + TB_MAX_INSNS * sizeof(Insn);
@@ -249,6 +306,12 @@ static TB *tb_gen(X86CPU *cpu, uint64_t pc, uint64_t phys_pc, uint32_t flags)
         ip += len;
         if ((d->flags & F_END) || lin >= page_end)
             break;
+        /* The yield must come before the next instruction (typically the
+         * retried lock), so PAUSE ends its block. */
+        if (unlikely(insn_is_pause(d))) {
+            d->fn = tcg_pause;
+            break;
+        }
     }
     memset(tb, 0, offsetof(TB, insn));
     tb->pc = pc;
@@ -299,7 +362,7 @@ TB *tb_find(X86CPU *cpu)
         pc = (uint32_t)pc;
     uint32_t flags = tb_mode_flags(cpu);
     uint32_t j = jmp_index(pc);
-    TB *tb = c->jmp_cache[j];
+    TB *tb = cpu->tb_jmp->entry[j];
     if (tb && tb_matches(cpu, tb, pc, cs_base, flags))
         return tb;
 
@@ -312,6 +375,6 @@ TB *tb_find(X86CPU *cpu)
     }
     if (!tb)
         tb = tb_gen(cpu, pc, phys_pc, flags);
-    c->jmp_cache[j] = tb;
+    cpu->tb_jmp->entry[j] = tb;
     return tb;
 }

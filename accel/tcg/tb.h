@@ -1,5 +1,11 @@
 /* Translation blocks: runs of decoded instructions, cached by the physical
- * address of their first byte, the CS base and the mode flags. */
+ * address of their first byte, the CS base and the mode flags.
+ *
+ * One TBCache serves every CPU of a machine: a block decoded by one CPU is
+ * run by the others, and a write to guest code (the address space's one
+ * code_write hook) invalidates it for all.  What depends on the CPU's
+ * linear view, the jump cache by linear PC, and the block a CPU is running
+ * are per CPU (TBJmpCache). */
 #ifndef YL_TCG_TB_H
 #define YL_TCG_TB_H
 
@@ -7,6 +13,7 @@
 #include <stdint.h>
 
 #include "cpu/x86/x86.h"
+#include "yl/machine.h"
 
 #define TB_MAX_INSNS 64
 #define TB_HASH_BITS 15
@@ -39,20 +46,32 @@ struct TB {
     Insn insn[];
 };
 
+/* Per CPU: blocks by linear PC (valid for this CPU's paging and CS), and
+ * the block being executed, which an invalidation must stop. */
+typedef struct TBJmpCache {
+    TB *current;
+    TB *entry[1 << TB_JMP_CACHE_BITS];
+} TBJmpCache;
+
 typedef struct TBCache {
     uint8_t *arena;
     size_t arena_size, arena_used;
     TB *hash[1 << TB_HASH_BITS];
-    TB *jmp_cache[1 << TB_JMP_CACHE_BITS];
     TB **page_tbs;          /* per RAM page: TBs with code there */
     uint64_t ram_pages;
-    TB *current;            /* the block being executed */
-    struct X86CPU *cpu;
+    AddressSpace *as;
+    struct X86CPU *cpus[MACHINE_MAX_CPUS];  /* the CPUs attached */
+    int ncpus;
     uint64_t generated, flushes, invalidated;
 } TBCache;
 
-TBCache *tb_cache_new(struct X86CPU *cpu, size_t arena_bytes);
+TBCache *tb_cache_new(AddressSpace *as, size_t arena_bytes);
 void tb_cache_free(TBCache *c);
+/* Gives cpu its jump cache and makes it a user of c (cpu->tbc).  -1: out
+ * of memory or of slots. */
+int tb_cache_attach(TBCache *c, struct X86CPU *cpu);
+/* Undoes attach; returns how many CPUs still use c. */
+int tb_cache_detach(TBCache *c, struct X86CPU *cpu);
 /* The block to run at the CPU's current CS:EIP, translating if needed.
  * May raise #PF/#GP for the fetch of its first instruction. */
 TB *tb_find(struct X86CPU *cpu);

@@ -19,13 +19,36 @@ static void tcg_code_write(void *opaque, uint64_t ram_offset, uint64_t len)
     tb_invalidate_ram(opaque, ram_offset, len);
 }
 
+static void tcg_cache_free(Machine *m, TBCache *c)
+{
+    if (c->as->code_write_opaque == c) {
+        c->as->code_write = NULL;
+        c->as->code_write_opaque = NULL;
+    }
+    if (m && m->accel_state == c)
+        m->accel_state = NULL;
+    tb_cache_free(c);
+}
+
+/* The machine's CPUs share one translation cache (tb.h), made with the
+ * first of them: then the address space's code_write hook reaches it. */
 static int tcg_vcpu_create(Machine *m, X86CPU *cpu)
 {
-    cpu->tbc = tb_cache_new(cpu, TB_ARENA_BYTES);
-    if (!cpu->tbc)
+    TBCache *c = m ? m->accel_state : NULL;
+    if (!c) {
+        c = tb_cache_new(cpu->as, TB_ARENA_BYTES);
+        if (!c)
+            return -1;
+        cpu->as->code_write = tcg_code_write;
+        cpu->as->code_write_opaque = c;
+        if (m)
+            m->accel_state = c;
+    }
+    if (tb_cache_attach(c, cpu) < 0) {
+        if (!c->ncpus)
+            tcg_cache_free(m, c);
         return -1;
-    cpu->as->code_write = tcg_code_write;
-    cpu->as->code_write_opaque = cpu->tbc;
+    }
     return 0;
 }
 
@@ -37,12 +60,9 @@ static int tcg_vcpu_run(Machine *m, X86CPU *cpu, int64_t budget_ns)
 
 static void tcg_vcpu_destroy(Machine *m, X86CPU *cpu)
 {
-    if (cpu->as && cpu->as->code_write_opaque == cpu->tbc) {
-        cpu->as->code_write = NULL;
-        cpu->as->code_write_opaque = NULL;
-    }
-    tb_cache_free(cpu->tbc);
-    cpu->tbc = NULL;
+    TBCache *c = cpu->tbc;
+    if (c && tb_cache_detach(c, cpu) == 0)
+        tcg_cache_free(m, c);
 }
 
 static void tcg_vcpu_kick(X86CPU *cpu)

@@ -138,7 +138,7 @@ static void i8042_set_outport(I8042 *c, uint8_t val)
 {
     c->outport = val;
     if (c->m->ncpus)
-        x86_cpu_set_a20(c->m->cpus[0], val & OP_A20);
+        machine_set_a20(c->m, val & OP_A20);
     if (!(val & OP_RESET))
         machine_request_reset(c->m);
 }

@@ -123,6 +123,18 @@ static int apic_irq_ack(void *opaque)
 /* ---- accepting interrupts ---------------------------------------------- */
 
 static void apic_error(LAPIC *s, uint32_t bits);
+static void apic_regs_reset(LAPIC *s);
+
+/* INIT resets every register but the APIC ID (SDM 10.4.7.3); the CPU
+ * itself is reset by the start-up code (apic_take_startup). */
+static void apic_init_received(LAPIC *s)
+{
+    uint8_t id = s->id;
+    apic_regs_reset(s);
+    s->id = id;
+    s->init_received = true;
+    apic_update(s);
+}
 
 static void accept_fixed(LAPIC *s, uint8_t vector, bool level)
 {
@@ -151,7 +163,7 @@ static void apic_accept(LAPIC *s, int mode, uint8_t vector, bool level)
         s->cpu->nmi_pending = true;
         break;
     case APIC_DM_INIT:
-        s->init_received = true;
+        apic_init_received(s);
         break;
     case APIC_DM_SIPI:
         s->sipi_received = true;
@@ -163,8 +175,10 @@ static void apic_accept(LAPIC *s, int mode, uint8_t vector, bool level)
         break;
     default:
         yl_log_mask(&s->m->log, LOG_UNIMP, "apic: delivery mode %d ignored\n", mode);
-        break;
+        return;
     }
+    /* A halted CPU, or one waiting for SIPI, may have work now. */
+    machine_cpu_notify(s->m, s->cpu);
 }
 
 static void apic_error(LAPIC *s, uint32_t bits)
@@ -366,12 +380,27 @@ static void apic_reg_write(LAPIC *s, unsigned reg, uint32_t val)
     }
 }
 
+/* Every CPU's local APIC is mapped at the same address, and each CPU
+ * reaches its own there: an access goes to the APIC of the CPU making it
+ * (m->current_cpu), or to the mapped one when no CPU makes it (device
+ * tests).  NULL: the CPU's own APIC is disabled or mapped elsewhere. */
+static LAPIC *apic_accessed(LAPIC *mapped)
+{
+    X86CPU *cpu = mapped->m->current_cpu;
+    if (!cpu || cpu == mapped->cpu)
+        return mapped;
+    LAPIC *own = apic_of_cpu(cpu);
+    if (!own || !own->mmio || own->mmio->base != mapped->mmio->base)
+        return NULL;
+    return own;
+}
+
 /* Registers are 32 bits at 16-byte strides; narrower reads see part of
  * one, narrower writes are ignored as the SDM leaves them undefined. */
 static uint64_t apic_mmio_read(void *opaque, uint64_t addr, unsigned size)
 {
-    LAPIC *s = opaque;
-    if ((addr & 0xf) >= 4)
+    LAPIC *s = apic_accessed(opaque);
+    if (!s || (addr & 0xf) >= 4)
         return 0;
     uint32_t v = apic_reg_read(s, addr >> 4) >> (8 * (addr & 3));
     return size >= 4 ? v : v & ((1u << (8 * size)) - 1);
@@ -379,7 +408,9 @@ static uint64_t apic_mmio_read(void *opaque, uint64_t addr, unsigned size)
 
 static void apic_mmio_write(void *opaque, uint64_t addr, uint64_t val, unsigned size)
 {
-    LAPIC *s = opaque;
+    LAPIC *s = apic_accessed(opaque);
+    if (!s)
+        return;
     if ((addr & 0xf) != 0 || size < 4) {
         yl_log_mask(&s->m->log, LOG_GUEST_ERRORS,
                     "apic: %u-byte write at offset 0x%" PRIx64 " ignored\n", size, addr);

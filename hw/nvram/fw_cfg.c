@@ -278,7 +278,9 @@ static void add_pc_items(FWCfg *s, Machine *m)
     fw_cfg_add_i64(s, FW_CFG_RAM_SIZE, m->as.ram_size);
     fw_cfg_add_i16(s, FW_CFG_NOGRAPHIC, m->opt.nographic);
     fw_cfg_add_i16(s, FW_CFG_NB_CPUS, m->ncpus > 0 ? m->ncpus : 1);
-    fw_cfg_add_i16(s, FW_CFG_MAX_CPUS, MACHINE_MAX_CPUS);
+    /* -smp maxcpus: what the firmware may size its tables for. */
+    int ncpus = m->ncpus > 0 ? m->ncpus : 1;
+    fw_cfg_add_i16(s, FW_CFG_MAX_CPUS, m->opt.smp_max_cpus > ncpus ? m->opt.smp_max_cpus : ncpus);
     fw_cfg_add_i16(s, FW_CFG_BOOT_MENU, 0);
     fw_cfg_add_i64(s, FW_CFG_NUMA, 0);
     /* etc/e820: the RAM map, 20-byte little-endian entries. */

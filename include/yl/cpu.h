@@ -12,6 +12,7 @@ struct Machine;
 struct AddressSpace;
 struct IOSpace;
 struct TBCache;
+struct TBJmpCache;
 
 enum { R_EAX, R_ECX, R_EDX, R_EBX, R_ESP, R_EBP, R_ESI, R_EDI };
 enum { R_ES, R_CS, R_SS, R_DS, R_FS, R_GS, R_LDTR, R_TR, R_NSEG };
@@ -224,7 +225,8 @@ typedef struct X86CPU {
     struct Machine *machine;
     struct AddressSpace *as;
     struct IOSpace *io;
-    struct TBCache *tbc;
+    struct TBCache *tbc;    /* the translated blocks, shared by all CPUs */
+    struct TBJmpCache *tb_jmp;  /* this CPU's jump cache and running block */
     const Log *log;
 } X86CPU;
 

@@ -24,7 +24,7 @@ struct Monitor;
 struct LAPIC;
 struct IOAPIC;
 
-#define MACHINE_MAX_CPUS 1
+#define MACHINE_MAX_CPUS 8
 #define MACHINE_MAX_SERIAL 4
 #define MACHINE_MAX_CHARDEVS 16
 #define MACHINE_MAX_DEVICES 64
@@ -33,6 +33,10 @@ struct IOAPIC;
 /* What the command line asked for.  Strings point into argv. */
 typedef struct MachineOptions {
     uint64_t ram_size;
+    /* -smp: CPUs present (0: 1), the most there could be, and the topology
+     * (sockets * cores * threads = max_cpus). */
+    int smp_cpus, smp_max_cpus;
+    int smp_sockets, smp_cores, smp_threads;
     const char *bios;       /* NULL: none given */
     const char *kernel, *initrd, *append;
     bool no_reboot;
@@ -76,6 +80,10 @@ typedef struct Machine {
     Log log;
     X86CPU *cpus[MACHINE_MAX_CPUS];
     int ncpus;
+    /* The CPU on whose behalf the machine is accessed right now (the one
+     * the run loop is running), or NULL (main loop, device tests).  Per-CPU
+     * devices such as the local APIC answer MMIO for this CPU. */
+    X86CPU *current_cpu;
     const struct AccelOps *accel;
     void *accel_state;
     Device *devices;        /* in creation order */
@@ -142,6 +150,12 @@ int machine_reset(Machine *m, char *err, int errlen);
 /* The main loop (core/cpus.c): runs the CPU, timers and chardev input
  * until shutdown; returns the exit status. */
 int machine_run(Machine *m);
+
+/* An interrupt or start-up event is now pending for cpu (core/cpus.c):
+ * the scheduler gets to it soon, ending another CPU's slice if need be. */
+void machine_cpu_notify(Machine *m, X86CPU *cpu);
+/* The A20M# pin, which reaches every CPU. */
+void machine_set_a20(Machine *m, bool enabled);
 
 /* The PC board (hw/pc.c): builds everything from m->opt. */
 int pc_init(Machine *m, char *err, int errlen);

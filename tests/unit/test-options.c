@@ -145,6 +145,47 @@ START_TEST(test_devices)
 }
 END_TEST
 
+START_TEST(test_smp)
+{
+    Options o;
+    ck_assert_int_eq(parse(&o, "-smp", "2", NULL), 0);
+    ck_assert_int_eq(o.machine.smp_cpus, 2);
+    ck_assert_int_eq(o.machine.smp_max_cpus, 2);
+    ck_assert_int_eq(o.machine.smp_sockets, 2);   /* sockets first, as QEMU's pc */
+    ck_assert_int_eq(o.machine.smp_cores, 1);
+    ck_assert_int_eq(o.machine.smp_threads, 1);
+    ck_assert_int_eq(parse(&o, "-smp", "cpus=4,cores=2,threads=2", NULL), 0);
+    ck_assert_int_eq(o.machine.smp_cpus, 4);
+    ck_assert_int_eq(o.machine.smp_sockets, 1);
+    ck_assert_int_eq(o.machine.smp_cores, 2);
+    ck_assert_int_eq(o.machine.smp_threads, 2);
+    ck_assert_int_eq(parse(&o, "-smp", "2,maxcpus=4", NULL), 0);
+    ck_assert_int_eq(o.machine.smp_cpus, 2);
+    ck_assert_int_eq(o.machine.smp_max_cpus, 4);
+    ck_assert_int_eq(o.machine.smp_sockets, 4);
+    ck_assert_int_eq(parse(&o, "-smp", "sockets=2,cores=2", NULL), 0);
+    ck_assert_int_eq(o.machine.smp_cpus, 4);
+    ck_assert_int_eq(parse(&o, "-smp", "4,sockets=2", NULL), 0);
+    ck_assert_int_eq(o.machine.smp_cores, 2);
+    ck_assert_int_eq(parse(&o, "-smp", "8", NULL), 0);
+    ck_assert_int_eq(o.machine.smp_cpus, 8);
+    ck_assert_int_eq(parse(&o, "-smp", "9", NULL), -1);
+    ck_err_has("from 1 to 8");
+    ck_assert_int_eq(parse(&o, "-smp", "0", NULL), -1);
+    ck_assert_int_eq(parse(&o, "-smp", "2x", NULL), -1);
+    ck_assert_int_eq(parse(&o, "-smp", "", NULL), -1);
+    ck_assert_int_eq(parse(&o, "-smp", "2,cores=3", NULL), -1);
+    ck_err_has("must be maxcpus");
+    ck_assert_int_eq(parse(&o, "-smp", "1,cores=2", NULL), -1);
+    ck_assert_int_eq(parse(&o, "-smp", "4,maxcpus=2", NULL), -1);
+    ck_assert_int_eq(parse(&o, "-smp", "2,dies=1", NULL), -1);
+    ck_err_has("unknown property 'dies'");
+    ck_assert_int_eq(parse(&o, "-smp", "2,3", NULL), -1);
+    ck_assert_int_eq(parse(&o, "-smp", "cpus=2,sockets=1,cores=2", NULL), 0);
+    ck_assert_int_eq(o.machine.smp_cpus, 2);
+}
+END_TEST
+
 START_TEST(test_accel_smp_display)
 {
     Options o;
@@ -161,9 +202,6 @@ START_TEST(test_accel_smp_display)
     ck_assert_int_eq(parse(&o, "-mem-path", "/dev/hugepages", "-mem-prealloc", NULL), 0);
     ck_assert_str_eq(o.machine.mem_path, "/dev/hugepages");
     ck_assert(o.machine.mem_prealloc);
-    ck_assert_int_eq(parse(&o, "-smp", "2", NULL), -1);
-    ck_err_has("only 1 CPU");
-    ck_assert_int_eq(parse(&o, "-smp", "1,cores=2", NULL), -1);
     ck_assert_int_eq(parse(&o, "-display", "sdl", NULL), -1);
     ck_assert_int_eq(parse(&o, "-nographic", NULL), 0);
     ck_assert(o.machine.nographic);
@@ -203,6 +241,7 @@ int main(void)
     tcase_add_test(tc, test_serial_and_chardev);
     tcase_add_test(tc, test_devices);
     tcase_add_test(tc, test_accel_smp_display);
+    tcase_add_test(tc, test_smp);
     tcase_add_test(tc, test_unsupported_and_misc);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
