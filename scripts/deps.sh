@@ -2,8 +2,9 @@
 # Sourced by ./setup and .ci/run; one list, so the two cannot drift.
 YL_DEBIAN_PACKAGES="gcc make pkg-config nasm libc6-dev linux-libc-dev
   libsdl2-dev libpixman-1-dev zlib1g-dev libcapstone-dev check seabios
-  xorriso cpio mtools dosfstools syslinux syslinux-common"
-# (cpio..syslinux-common: tests/linux/mkguest.sh builds the Linux guest kit)
+  xorriso cpio mtools dosfstools syslinux syslinux-common isolinux"
+# (cpio..syslinux-common: tests/linux/mkguest.sh builds the Linux guest kit;
+#  isolinux, syslinux-common, mtools: tests/boot/bootloader.sh)
 
 yl_missing_packages() {
     local p missing=""
