@@ -8,6 +8,8 @@
 # A test passes when the emulator exits with status 33 (debug-exit code
 # 0x10), prints a plan line "1..N", exactly N "ok" lines and no "not ok"
 # line.  Each run is limited to $GUEST_TIMEOUT seconds (default 30).
+# A line "; RUN-OPTS: ..." in the program's source (tests/guest/NAME.asm)
+# adds those options to its command line (e.g. -smp 4).
 set -u
 
 if [ $# -lt 2 ]; then
@@ -29,8 +31,12 @@ for t in "$@"; do
     *.rom) boot=(-bios "$t") ;;
     *) boot=(-kernel "$t") ;;
     esac
+    src=$(dirname "$0")/$name.asm
+    opts=
+    [ -r "$src" ] && opts=$(sed -n 's/^; RUN-OPTS: *//p' "$src" | head -n1)
     # shellcheck disable=SC2086  # EMULATOR is meant to be word-split
-    timeout "$timeout_s" $emulator -nodefaults -machine pc -m 64 \
+    # shellcheck disable=SC2086  # so are the RUN-OPTS
+    timeout "$timeout_s" $emulator -nodefaults -machine pc -m 64 $opts \
         -display none -serial stdio \
         -device isa-debug-exit,iobase=0xf4,iosize=0x04 "${boot[@]}" \
         </dev/null >"$out" 2>&1
