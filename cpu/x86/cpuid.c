@@ -10,9 +10,10 @@
 #define CPUID_ECX_TSC_DEADLINE (1u << 24)
 #define CPUID_HTT (1u << 28)     /* EBX[23:16] counts logical processors */
 
-/* The SSE-era features (cpu/x86/sse*.c, fxsave.c, xsave.c).  Held back
- * until complete: CX16 (needs the 0F C7 /1 REX.W dispatch to
- * x86_cmpxchg16b); MMX. */
+/* The SSE-era features (cpu/x86/sse*.c, mmx.c, fxsave.c, xsave.c).  Held
+ * back until complete: CX16 (needs the 0F C7 /1 REX.W dispatch to
+ * x86_cmpxchg16b). */
+#define CPUID_EDX_MMX (1u << 23)
 #define CPUID_EDX_CLFSH (1u << 19)
 #define CPUID_EDX_FXSR (1u << 24)
 #define CPUID_EDX_SSE (1u << 25)
@@ -27,7 +28,8 @@
 #define CPUID_ECX_OSXSAVE (1u << 27)
 #define CPUID_EXT_ECX_ABM (1u << 5)     /* LZCNT */
 #define CPUID_EXT_EDX_RDTSCP (1u << 27)
-#define SSE_FEATURES_EDX (CPUID_EDX_CLFSH | CPUID_EDX_FXSR | CPUID_EDX_SSE | CPUID_EDX_SSE2)
+#define SSE_FEATURES_EDX (CPUID_EDX_MMX | CPUID_EDX_CLFSH | CPUID_EDX_FXSR | CPUID_EDX_SSE | \
+    CPUID_EDX_SSE2)
 #define SSE_FEATURES_ECX (CPUID_ECX_SSE3 | CPUID_ECX_SSSE3 | CPUID_ECX_SSE41 | \
     CPUID_ECX_SSE42 | CPUID_ECX_MOVBE | CPUID_ECX_POPCNT | CPUID_ECX_XSAVE)
 /* XSAVE: x87 and SSE state, in a 576-byte area (legacy region + header). */

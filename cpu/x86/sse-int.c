@@ -343,3 +343,41 @@ void op_ptest(X86CPU *cpu, const Insn *d)
     bool c = !((~a->q[0] & b.q[0]) | (~a->q[1] & b.q[1]));
     x86_set_eflags(cpu, (z ? CC_Z : 0) | (c ? CC_C : 0), CC_ALL);
 }
+
+/* ---- the MMX forms (no prefix): the same operations on 64 bits ---- */
+
+/* 0F 60-6B, 74-76, D1-FE: mm, mm/m64. */
+void op_pint_mmx(X86CPU *cpu, const Insn *d)
+{
+    XMMReg a = { .q = { 0, 0 } }, b = { .q = { 0, 0 } };
+    mmx_check(cpu);
+    a.q[0] = mmx_get(cpu, d->reg);
+    b.q[0] = mmx_get_rm(cpu, d, 8);
+    if (!op_0f(d->op, &a, &b, 8))
+        raise_exception(cpu, EXC_UD);
+    mmx_set(cpu, d->reg, a.q[0]);
+}
+
+/* 0F 38 00-0B, 1C-1E: the SSSE3 MMX forms. */
+void op_pint38_mmx(X86CPU *cpu, const Insn *d)
+{
+    XMMReg a = { .q = { 0, 0 } }, b = { .q = { 0, 0 } };
+    mmx_check(cpu);
+    a.q[0] = mmx_get(cpu, d->reg);
+    b.q[0] = mmx_get_rm(cpu, d, 8);
+    if (!op_0f38(d->op, &a, &b, 8))
+        raise_exception(cpu, EXC_UD);
+    mmx_set(cpu, d->reg, a.q[0]);
+}
+
+/* 0F 71/72/73 /2 /4 /6 ib: shifts of an MMX register by an immediate. */
+void op_pshift_imm_mmx(X86CPU *cpu, const Insn *d)
+{
+    XMMReg r = { .q = { 0, 0 } };
+    mmx_check(cpu);
+    r.q[0] = mmx_get(cpu, d->rm);
+    unsigned cnt = (uint8_t)d->imm;
+    int sz = d->op == 0x71 ? 2 : d->op == 0x72 ? 4 : 8;
+    shift(&r, cnt, sz, d->reg == 2 ? 0 : d->reg == 4 ? 2 : 1, 8);
+    mmx_set(cpu, d->rm, r.q[0]);
+}

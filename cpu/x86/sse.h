@@ -48,7 +48,7 @@ void sse_enter(X86CPU *cpu);
 _Noreturn void sse_raise_xm(X86CPU *cpu);
 
 /* Memory operand of d: linear alignment check (#GP(0)) for align bytes. */
-void sse_check_align(X86CPU *cpu, const Insn *d, uint32_t off, int align);
+void sse_check_align(X86CPU *cpu, const Insn *d, uint64_t off, int align);
 
 /* The r/m operand of d as an XMM value: the whole register for mod == 3,
  * else size bytes (4, 8 or 16) of memory into the low bytes, the rest
@@ -60,13 +60,38 @@ void sse_get_rm(X86CPU *cpu, const Insn *d, XMMReg *v, int size, bool align16);
 void sse_put_rm(X86CPU *cpu, const Insn *d, const XMMReg *v, int size, bool align16);
 
 /* 128-bit memory access at d->seg:off (no alignment check). */
-void sse_ld128(X86CPU *cpu, int seg, uint32_t off, XMMReg *v);
-void sse_st128(X86CPU *cpu, int seg, uint32_t off, const XMMReg *v);
+void sse_ld128(X86CPU *cpu, int seg, uint64_t off, XMMReg *v);
+void sse_st128(X86CPU *cpu, int seg, uint64_t off, const XMMReg *v);
 
 static inline XMMReg *sse_reg(X86CPU *cpu, const Insn *d)
 {
     return &cpu->xmm[d->rreg & 15];
 }
+
+/* ---- mmx.c: the MMX registers, aliased onto the x87 registers ----
+ *
+ * MMi is the significand of physical x87 register Ri.  Every MMX
+ * instruction but EMMS sets TOP to 0 and tags every register valid, and
+ * a write to MMi sets Ri's sign and exponent to all ones.  The state
+ * changes only once the instruction can no longer fault. */
+
+/* Entry of an MMX instruction: #UD with CR0.EM, #NM with CR0.TS, #MF with
+ * an unmasked x87 exception pending. */
+void mmx_check(X86CPU *cpu);
+/* The same for the SSE forms with an MMX operand (CVTPI2PS xmm, mm ...):
+ * the SSE entry checks, then #MF. */
+void mmx_sse_check(X86CPU *cpu);
+/* x87 -> MMX transition: TOP = 0, all tags valid. */
+void mmx_transition(X86CPU *cpu);
+static inline uint64_t mmx_get(X86CPU *cpu, int i)
+{
+    return cpu->fpu.st[i & 7].mant;
+}
+/* Writes MMi (with the transition). */
+void mmx_set(X86CPU *cpu, int i, uint64_t v);
+/* The r/m operand of d: MMrm (mod == 3) or size (4 or 8) bytes of memory,
+ * zero-extended. */
+uint64_t mmx_get_rm(X86CPU *cpu, const Insn *d, int size);
 
 /* ---- sse-host.c: the host executor ---- */
 

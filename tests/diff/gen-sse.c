@@ -321,12 +321,150 @@ static bool gen_sse_str(Gen *g, Ins *i)
     return true;
 }
 
+/* ---- MMX ------------------------------------------------------------------- */
+
+/* Operand shapes of the MMX forms. */
+enum {
+    M_MM,       /* mm, mm/m64 */
+    M_ST,       /* mm/m64, mm */
+    M_STM,      /* m64, mm (MOVNTQ) */
+    M_SHI,      /* mm register, imm8 (/r selects the shift) */
+    M_LD32,     /* mm, r/m32 (MOVD; PINSRW reads m16) */
+    M_ST32,     /* r/m32, mm (MOVD) */
+    M_GR,       /* r32, mm register (PEXTRW, PMOVMSKB) */
+    M_XM,       /* xmm, mm/m64 (CVTPI2PS/PD) */
+    M_XMR,      /* xmm, mm register (MOVQ2DQ) */
+    M_MX,       /* mm, xmm/m (CVT(T)PS2PI m64, CVT(T)PD2PI m128) */
+    M_MXR,      /* mm, xmm register (MOVDQ2Q) */
+    M_NONE,     /* EMMS */
+};
+
+typedef struct MmxForm {
+    uint8_t pfx, map, op, shape, msize, imm;
+    int8_t reg;
+} MmxForm;
+
+static const MmxForm mmx_forms[] = {
+    { 0, 0, 0x6e, M_LD32, 4, 0, -1 }, { 0, 0, 0x7e, M_ST32, 4, 0, -1 },
+    { 0, 0, 0x6f, M_MM, 8, 0, -1 }, { 0, 0, 0x7f, M_ST, 8, 0, -1 },
+    { 0, 0, 0xe7, M_STM, 8, 0, -1 }, { 0, 0, 0x77, M_NONE, 0, 0, -1 },
+    { 0, 0, 0x70, M_MM, 8, 1, -1 }, { 0, 0, 0xc4, M_LD32, 2, 1, -1 },
+    { 0, 0, 0xc5, M_GR, 0, 1, -1 }, { 0, 0, 0xd7, M_GR, 0, 0, -1 },
+    { 0, 2, 0x0f, M_MM, 8, 1, -1 },
+    { 0, 0, 0x71, M_SHI, 0, 1, 2 }, { 0, 0, 0x71, M_SHI, 0, 1, 4 }, { 0, 0, 0x71, M_SHI, 0, 1, 6 },
+    { 0, 0, 0x72, M_SHI, 0, 1, 2 }, { 0, 0, 0x72, M_SHI, 0, 1, 4 }, { 0, 0, 0x72, M_SHI, 0, 1, 6 },
+    { 0, 0, 0x73, M_SHI, 0, 1, 2 }, { 0, 0, 0x73, M_SHI, 0, 1, 6 },
+    { 0xf3, 0, 0xd6, M_XMR, 0, 0, -1 }, { 0xf2, 0, 0xd6, M_MXR, 0, 0, -1 },
+    { 0, 0, 0x2a, M_XM, 8, 0, -1 }, { 0x66, 0, 0x2a, M_XM, 8, 0, -1 },
+    { 0, 0, 0x2c, M_MX, 8, 0, -1 }, { 0, 0, 0x2d, M_MX, 8, 0, -1 },
+    { 0x66, 0, 0x2c, M_MX, 16, 0, -1 }, { 0x66, 0, 0x2d, M_MX, 16, 0, -1 },
+};
+#define NMMX (sizeof(mmx_forms) / sizeof(mmx_forms[0]))
+
+/* The packed integer "mm, mm/m64" opcodes of maps 0F and 0F 38. */
+static const uint8_t mmx_0f[] = {
+    0x60, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x6b, 0x74, 0x75,
+    0x76, 0xd1, 0xd2, 0xd3, 0xd4, 0xd5, 0xd8, 0xd9, 0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf,
+    0xe0, 0xe1, 0xe2, 0xe3, 0xe4, 0xe5, 0xe8, 0xe9, 0xea, 0xeb, 0xec, 0xed, 0xee, 0xef,
+    0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf8, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd, 0xfe,
+};
+static const uint8_t mmx_0f38[] = {
+    0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x1c, 0x1d, 0x1e,
+};
+
+static bool mmx_rm(Gen *g, int msize, bool reg_ok, bool mem_ok, int align, Opnd *o)
+{
+    if (mem_ok && (!reg_ok || chance(g, 2)))
+        return pick_mem_aligned(g, msize, align, o);
+    memset(o, 0, sizeof(*o));
+    o->reg = rnd(g, 8);
+    return true;
+}
+
+static bool gen_mmx(Gen *g, Ins *i)
+{
+    MmxForm tmp;
+    const MmxForm *f;
+    uint32_t pick = rnd(g, NMMX + 30);
+    if (pick < NMMX) {
+        f = &mmx_forms[pick];
+    } else {
+        bool m38 = chance(g, 4);
+        tmp = (MmxForm){ 0, m38, m38 ? mmx_0f38[rnd(g, sizeof(mmx_0f38))]
+                                     : mmx_0f[rnd(g, sizeof(mmx_0f))], M_MM, 8, 0, -1 };
+        f = &tmp;
+    }
+    Opnd o;
+    uint8_t r = rnd(g, 8);
+    memset(&o, 0, sizeof(o));
+    switch (f->shape) {
+    case M_MM: case M_XM: case M_MX:
+        if (!mmx_rm(g, f->msize, true, true, f->msize == 16 ? 16 : 1, &o))
+            return false;
+        if (f->shape == M_MX)
+            poke_vec(g, &o, f->msize);
+        break;
+    case M_ST: case M_STM:
+        if (!mmx_rm(g, 8, f->shape == M_ST, true, 1, &o))
+            return false;
+        i->memw = o.mem;
+        break;
+    case M_LD32:
+        if (!mmx_rm(g, f->msize, true, true, 1, &o))
+            return false;
+        break;
+    case M_ST32:
+        if (chance(g, 2)) {
+            if (!pick_mem(g, 4, &o))
+                return false;
+            i->memw = true;
+        } else {
+            if (!pick_wreg(g, 4, &o.reg))
+                return false;
+            i->writes |= reg_bit(o.reg, 4);
+        }
+        break;
+    case M_GR:
+        if (!pick_wreg(g, 4, &r))
+            return false;
+        i->writes |= reg_bit(r, 4);
+        o.reg = rnd(g, 8);
+        break;
+    case M_XMR: case M_MXR:
+        o.reg = rnd(g, 8);
+        break;
+    case M_SHI:
+        o.reg = rnd(g, 8);
+        r = f->reg;
+        break;
+    default:
+        break;
+    }
+    i->x87 = true;          /* the MMX registers are the x87 registers */
+    maybe_segovr(g, i, &o);
+    if (f->pfx)
+        put(i, f->pfx);
+    put(i, 0x0f);
+    if (f->map == 1)
+        put(i, 0x38);
+    else if (f->map == 2)
+        put(i, 0x3a);
+    put(i, f->op);
+    if (f->shape != M_NONE)
+        put_modrm(i, &o, r);
+    if (f->imm)
+        put(i, f->shape == M_SHI ? (chance(g, 4) ? rnd(g, 256) : rnd(g, 70)) : rnd(g, 256));
+    return true;
+}
+
 bool gen_sse(Gen *g, Ins *i)
 {
     SseForm tmp;
     const SseForm *f;
     if (chance(g, 12))
         return gen_sse_str(g, i);
+    if (chance(g, 3))
+        return gen_mmx(g, i);
     uint32_t pick = rnd(g, NFORMS + 40);
     if (pick < NFORMS) {
         f = &forms[pick];
