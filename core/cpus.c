@@ -115,8 +115,10 @@ static void cpu_take_startup(X86CPU *cpu)
         x86_cpu_sipi(cpu, (uint8_t)vector);
 }
 
-static bool cpu_has_work(X86CPU *cpu)
+static bool cpu_has_work(Machine *m, X86CPU *cpu)
 {
+    if (m->kernel_irqchip)
+        return true;    /* halts, INIT and SIPI are the kernel's: KVM_RUN waits */
     cpu_take_startup(cpu);
     return !cpu->wait_for_sipi && (!cpu->halted || cpu_wakes_now(cpu));
 }
@@ -146,7 +148,7 @@ static bool cpus_run_round(Machine *m)
     int64_t slice = m->ncpus > 1 ? SMP_SLICE_NS : SLICE_NS;
     for (int i = 0; i < m->ncpus && !machine_stopping(m); i++) {
         X86CPU *cpu = m->cpus[i];
-        if (!cpu_has_work(cpu))
+        if (!cpu_has_work(m, cpu))
             continue;
         int64_t budget = ns_until_deadline(m, slice);
         m->current_cpu = cpu;
@@ -155,7 +157,7 @@ static bool cpus_run_round(Machine *m)
         clock_run_timers(&m->clock);
     }
     for (int i = 0; i < m->ncpus; i++)
-        if (cpu_has_work(m->cpus[i]))
+        if (cpu_has_work(m, m->cpus[i]))
             return true;
     return false;
 }
