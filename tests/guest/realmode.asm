@@ -300,6 +300,11 @@ test_main:
     mov bx, int40_handler
     call set_vector
     mov dword [BUF_C], 0
+    ; No BIOS programmed the interrupt controllers: mask every IRQ so a
+    ; timer tick cannot land between STI and CLI.
+    mov al, 0xff
+    out 0x21, al
+    out 0xa1, al
     sti
     int 0x40
 .int40_ret:
