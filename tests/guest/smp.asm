@@ -6,6 +6,8 @@
 ; The BSP then sends each AP a fixed IPI by physical ID, an NMI to all
 ; but itself and a lowest-priority IPI to the logical group of the APs,
 ; and checks that each arrived where it should, waking the HLTed APs.
+; The fixed-IPI handler calls a routine the BSP then rewrites: the APs
+; must run the new code (cross-modifying code, SDM 8.1.3).
 ; RUN-OPTS: -smp 4
 %include "lib/pm.inc"
 
@@ -22,6 +24,9 @@ ICR_HI      equ APIC + 0x310
 TEST_BEGIN "smp"
 test_main:
     mov dword [APIC + 0xf0], 0x1ff      ; BSP: APIC software-enabled
+    ; a write now leaves the BSP a writable TLB entry for the page, which
+    ; must stop being one once an AP translates code there
+    mov dword [smc_func + 1], 0x1111
     mov eax, 1
     cpuid
     shr ebx, 24
@@ -89,6 +94,30 @@ test_main:
     EXPECT dword [fixed_seen + 4], 1, "AP 1 got its fixed IPI"
     EXPECT dword [fixed_seen + 8], 1, "AP 2 got its fixed IPI"
     EXPECT dword [fixed_seen + 12], 1, "AP 3 got its fixed IPI"
+    mov eax, [smc_seen + 4]
+    and eax, [smc_seen + 8]
+    and eax, [smc_seen + 12]
+    EXPECT eax, 0x1111, "the APs ran the routine as first written"
+
+    ; rewrite the routine the APs translated, then IPI them again
+    mov dword [smc_func + 1], 0x2222
+    mov dword [fixed_total], 0
+    mov ecx, 1
+.fixed2:
+    mov eax, ecx
+    shl eax, 24
+    mov [ICR_HI], eax
+    mov dword [ICR_LO], 0x00004000 | VEC_FIXED
+    inc ecx
+    cmp ecx, NAPS
+    jbe .fixed2
+    mov eax, fixed_total
+    mov ebx, NAPS
+    call wait_for
+    EXPECT dword [fixed_total], NAPS, "second round of fixed IPIs"
+    EXPECT dword [smc_seen + 4], 0x2222, "AP 1 ran the code the BSP rewrote"
+    EXPECT dword [smc_seen + 8], 0x2222, "AP 2 ran the code the BSP rewrote"
+    EXPECT dword [smc_seen + 12], 0x2222, "AP 3 ran the code the BSP rewrote"
 
     ; NMI to all excluding self
     mov dword [ICR_HI], 0
@@ -218,19 +247,30 @@ ap_entry32:
     jmp .idle
 
 ap_fixed_handler:
-    push eax
-    push ecx
+    pushad
     AP_ID
     test ecx, ecx
     jnz .ap
     lock inc dword [bsp_irqs]
 .ap:
+    push ecx
+    xor eax, eax
+    cpuid                               ; serializing, before running code
+    pop ecx                             ; another CPU may have written
+    call smc_func
+    mov [smc_seen + ecx*4], eax
     lock inc dword [fixed_seen + ecx*4]
     lock inc dword [fixed_total]
     mov dword [APIC + 0xb0], 0
-    pop ecx
-    pop eax
+    popad
     iret
+
+; rewritten by the BSP (the immediate at smc_func + 1)
+    align 4096
+smc_func:
+    mov eax, 0x1111
+    ret
+    align 4096
 
 ap_lowpri_handler:
     push ecx
@@ -262,6 +302,7 @@ ap_ids:         times 4 dd 0
 ap_bsp:         times 4 dd 0
 fixed_seen:     times 4 dd 0
 fixed_total:    dd 0
+smc_seen:       times 4 dd 0
 nmi_total:      dd 0
 lowpri_total:   dd 0
 bsp_irqs:       dd 0
