@@ -118,7 +118,7 @@ static void env_to_state(const FPUEnv *e, X87State *s)
 
 /* Guest memory as a run of bytes: dwords for the 32-bit layouts, words
  * for the 16-bit ones (the segment checks see the accesses the CPU does). */
-static void mem_put(X86CPU *cpu, int seg, uint32_t off, const uint8_t *b, int n)
+static void mem_put(X86CPU *cpu, int seg, uint64_t off, const uint8_t *b, int n)
 {
     int i = 0;
     for (; i + 4 <= n; i += 4)
@@ -127,7 +127,7 @@ static void mem_put(X86CPU *cpu, int seg, uint32_t off, const uint8_t *b, int n)
         st16(cpu, seg, off + i, get16(b + i));
 }
 
-static void mem_get(X86CPU *cpu, int seg, uint32_t off, uint8_t *b, int n)
+static void mem_get(X86CPU *cpu, int seg, uint64_t off, uint8_t *b, int n)
 {
     int i = 0;
     for (; i + 4 <= n; i += 4)
@@ -136,7 +136,7 @@ static void mem_get(X86CPU *cpu, int seg, uint32_t off, uint8_t *b, int n)
         put16(b + i, ld16(cpu, seg, off + i));
 }
 
-static void env_store(X86CPU *cpu, const Insn *d, uint32_t off)
+static void env_store(X86CPU *cpu, const Insn *d, uint64_t off)
 {
     uint8_t b[28];
     FPUEnv e;
@@ -148,7 +148,7 @@ static void env_store(X86CPU *cpu, const Insn *d, uint32_t off)
 void op_fnstenv(X86CPU *cpu, const Insn *d)
 {
     fpu_enter_nowait(cpu);
-    uint32_t off = insn_ea(cpu, d);
+    uint64_t off = insn_ea(cpu, d);
     probe_write(cpu, d->seg, off, env_size(d));
     env_store(cpu, d, off);
     /* FNSTENV then masks every exception, so nothing stays pending. */
@@ -161,7 +161,7 @@ void op_fldenv(X86CPU *cpu, const Insn *d)
     uint8_t b[28];
     FPUEnv e;
     fpu_enter(cpu);
-    uint32_t off = insn_ea(cpu, d);
+    uint64_t off = insn_ea(cpu, d);
     mem_get(cpu, d->seg, off, b, env_size(d));
     env_decode(&e, !cpu_prot(cpu), d->opsize == 4, b);
     env_to_state(&e, &cpu->fpu);
@@ -171,7 +171,7 @@ void op_fnsave(X86CPU *cpu, const Insn *d)
 {
     X87State *s = &cpu->fpu;
     fpu_enter_nowait(cpu);
-    uint32_t off = insn_ea(cpu, d);
+    uint64_t off = insn_ea(cpu, d);
     int n = env_size(d);
     probe_write(cpu, d->seg, off, n + 80);
     env_store(cpu, d, off);
@@ -190,7 +190,7 @@ void op_frstor(X86CPU *cpu, const Insn *d)
     FPUEnv e;
     X87State *s = &cpu->fpu;
     fpu_enter(cpu);
-    uint32_t off = insn_ea(cpu, d);
+    uint64_t off = insn_ea(cpu, d);
     int n = env_size(d);
     mem_get(cpu, d->seg, off, b, n);
     for (int i = 0; i < 8; i++) {

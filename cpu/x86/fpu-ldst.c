@@ -10,7 +10,7 @@ static uint8_t insn_modrm(const Insn *d)
     return (uint8_t)((d->mod << 6) | (d->reg << 3) | d->rm);
 }
 
-static void mem_read(X86CPU *cpu, const Insn *d, uint32_t off, uint8_t *buf, int n)
+static void mem_read(X86CPU *cpu, const Insn *d, uint64_t off, uint8_t *buf, int n)
 {
     switch (n) {
     case 2: {
@@ -38,7 +38,7 @@ static void mem_read(X86CPU *cpu, const Insn *d, uint32_t off, uint8_t *buf, int
     }
 }
 
-static void mem_write(X86CPU *cpu, const Insn *d, uint32_t off, const uint8_t *buf, int n)
+static void mem_write(X86CPU *cpu, const Insn *d, uint64_t off, const uint8_t *buf, int n)
 {
     uint64_t q;
     uint32_t l;
@@ -69,7 +69,7 @@ static void fpu_mem_load(X86CPU *cpu, const Insn *d, int n)
 {
     uint8_t buf[10] = { 0 };
     fpu_enter(cpu);
-    uint32_t off = insn_ea(cpu, d);
+    uint64_t off = insn_ea(cpu, d);
     mem_read(cpu, d, off, buf, n);
     fpu_note_insn(cpu, d, true, off);
     x87_host_exec(&cpu->fpu, d->op, insn_modrm(d), buf, 0);
@@ -84,7 +84,7 @@ static void fpu_mem_store(X86CPU *cpu, const Insn *d, int n)
     uint8_t buf[10] = { 0 };
     X87State *s = &cpu->fpu;
     fpu_enter(cpu);
-    uint32_t off = insn_ea(cpu, d);
+    uint64_t off = insn_ea(cpu, d);
     probe_write(cpu, d->seg, off, n);
     fpu_note_insn(cpu, d, true, off);
     x87_host_exec(s, d->op, insn_modrm(d), buf, 0);

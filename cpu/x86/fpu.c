@@ -32,7 +32,7 @@ void fpu_enter(X86CPU *cpu)
         fpu_raise_mf(cpu);
 }
 
-void fpu_note_insn(X86CPU *cpu, const Insn *d, bool mem, uint32_t off)
+void fpu_note_insn(X86CPU *cpu, const Insn *d, bool mem, uint64_t off)
 {
     X87State *s = &cpu->fpu;
     s->fop = (uint16_t)(((d->op & 7) << 8) | (d->mod << 6) | (d->reg << 3) | d->rm);

@@ -110,6 +110,6 @@ void fpu_enter(X86CPU *cpu);
 void fpu_enter_nowait(X86CPU *cpu);
 /* Records FIP/FCS/FOP (and FDP/FDS for a memory operand at off) for a
  * non-control instruction. */
-void fpu_note_insn(X86CPU *cpu, const Insn *d, bool mem, uint32_t off);
+void fpu_note_insn(X86CPU *cpu, const Insn *d, bool mem, uint64_t off);
 
 #endif

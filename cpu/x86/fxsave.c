@@ -105,11 +105,11 @@ void fx_init_sse(X86CPU *cpu)
 
 /* FXSAVE/FXRSTOR fault on CR0.EM or CR0.TS with #NM, on a misaligned
  * operand with #GP(0). */
-static uint32_t fx_enter(X86CPU *cpu, const Insn *d)
+static uint64_t fx_enter(X86CPU *cpu, const Insn *d)
 {
     if (cpu->cr[0] & (CR0_EM | CR0_TS))
         raise_exception(cpu, EXC_NM);
-    uint32_t off = (uint32_t)insn_ea(cpu, d);
+    uint64_t off = insn_ea(cpu, d);
     sse_check_align(cpu, d, off, 16);
     return off;
 }
@@ -123,7 +123,7 @@ static uint32_t fx_used(X86CPU *cpu)
 
 void op_fxsave(X86CPU *cpu, const Insn *d)
 {
-    uint32_t off = fx_enter(cpu, d);
+    uint64_t off = fx_enter(cpu, d);
     uint8_t img[512];
     memset(img, 0, sizeof(img));
     fx_save_image(cpu, img, d->rex & REX_W);
@@ -135,7 +135,7 @@ void op_fxsave(X86CPU *cpu, const Insn *d)
 
 void op_fxrstor(X86CPU *cpu, const Insn *d)
 {
-    uint32_t off = fx_enter(cpu, d);
+    uint64_t off = fx_enter(cpu, d);
     uint8_t img[512];
     uint32_t n = fx_used(cpu);
     for (uint32_t i = 0; i < n; i += 8)

@@ -116,7 +116,7 @@ void op_pinsrw_mmx(X86CPU *cpu, const Insn *d)
 {
     mmx_check(cpu);
     uint64_t v = d->mod == 3 ? (uint16_t)cpu->regs[d->rrm]
-                             : ld16(cpu, d->seg, (uint32_t)insn_ea(cpu, d));
+                             : ld16(cpu, d->seg, insn_ea(cpu, d));
     int sh = 16 * (d->imm & 3);
     uint64_t r = (mmx_get(cpu, d->reg) & ~(0xffffull << sh)) | v << sh;
     mmx_set(cpu, d->reg, r);

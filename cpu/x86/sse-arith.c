@@ -125,7 +125,7 @@ static void cvtsi(X86CPU *cpu, const Insn *d, SseHostOp hop)
     sse_enter(cpu);
     int size = d->opsize == 8 ? 8 : 4;
     uint64_t v = d->mod == 3 ? reg_get(cpu, d->rrm, size)
-                             : mem_ld(cpu, d->seg, (uint32_t)insn_ea(cpu, d), size);
+                             : mem_ld(cpu, d->seg, insn_ea(cpu, d), size);
     XMMReg a = *sse_reg(cpu, d);
     uint32_t exc = sse_host_cvtsi(hop, &a, v, cpu->mxcsr, size == 8);
     sse_fp_exceptions(cpu, exc);
@@ -155,7 +155,7 @@ void op_cvtsd2si(X86CPU *cpu, const Insn *d) { cvt2si(cpu, d, true); }
 void op_ldmxcsr(X86CPU *cpu, const Insn *d)
 {
     sse_enter(cpu);
-    uint32_t v = ld32(cpu, d->seg, (uint32_t)insn_ea(cpu, d));
+    uint32_t v = ld32(cpu, d->seg, insn_ea(cpu, d));
     if (v & ~MXCSR_WRITABLE)
         raise_exception_err(cpu, EXC_GP, 0);
     cpu->mxcsr = v;
@@ -164,7 +164,7 @@ void op_ldmxcsr(X86CPU *cpu, const Insn *d)
 void op_stmxcsr(X86CPU *cpu, const Insn *d)
 {
     sse_enter(cpu);
-    st32(cpu, d->seg, (uint32_t)insn_ea(cpu, d), cpu->mxcsr);
+    st32(cpu, d->seg, insn_ea(cpu, d), cpu->mxcsr);
 }
 
 /* LFENCE, MFENCE, SFENCE: one CPU, sequential memory: nothing to order. */
@@ -176,5 +176,5 @@ void op_fence(X86CPU *cpu, const Insn *d)
  * like a byte read. */
 void op_clflush(X86CPU *cpu, const Insn *d)
 {
-    (void)ld8(cpu, d->seg, (uint32_t)insn_ea(cpu, d));
+    (void)ld8(cpu, d->seg, insn_ea(cpu, d));
 }

@@ -7,7 +7,7 @@ static uint64_t rm_int(X86CPU *cpu, const Insn *d, int size)
 {
     if (d->mod == 3)
         return reg_get(cpu, d->rrm, size);
-    return mem_ld(cpu, d->seg, (uint32_t)insn_ea(cpu, d), size);
+    return mem_ld(cpu, d->seg, insn_ea(cpu, d), size);
 }
 
 /* F3 0F B8: POPCNT r, r/m: ZF for a zero source, the other flags clear. */
@@ -41,14 +41,14 @@ static uint64_t bswap(uint64_t v, int size)
 /* 0F 38 F0: MOVBE r, m; 0F 38 F1: MOVBE m, r (memory forms only). */
 void op_movbe_load(X86CPU *cpu, const Insn *d)
 {
-    uint64_t v = mem_ld(cpu, d->seg, (uint32_t)insn_ea(cpu, d), d->opsize);
+    uint64_t v = mem_ld(cpu, d->seg, insn_ea(cpu, d), d->opsize);
     reg_set(cpu, d->rreg, d->opsize, bswap(v, d->opsize));
 }
 
 void op_movbe_store(X86CPU *cpu, const Insn *d)
 {
     uint64_t v = reg_get(cpu, d->rreg, d->opsize);
-    mem_st(cpu, d->seg, (uint32_t)insn_ea(cpu, d), d->opsize, bswap(v, d->opsize));
+    mem_st(cpu, d->seg, insn_ea(cpu, d), d->opsize, bswap(v, d->opsize));
 }
 
 /* CRC-32C (Castagnoli), bit-reflected, as the CRC32 instruction does it:
@@ -68,7 +68,7 @@ void op_crc32(X86CPU *cpu, const Insn *d)
 {
     int size = d->op == 0xf0 ? 1 : d->opsize;
     uint64_t v = d->mod == 3 ? opreg_get(cpu, d, d->rrm, size)
-                             : mem_ld(cpu, d->seg, (uint32_t)insn_ea(cpu, d), size);
+                             : mem_ld(cpu, d->seg, insn_ea(cpu, d), size);
     uint32_t crc = crc32c((uint32_t)cpu->regs[d->rreg], v, size);
     reg_set(cpu, d->rreg, d->opsize == 8 ? 8 : 4, crc);
 }
@@ -89,7 +89,7 @@ void op_rdtscp(X86CPU *cpu, const Insn *d)
  * the compare fails), as the locked read-modify-write does. */
 void x86_cmpxchg16b(X86CPU *cpu, const Insn *d)
 {
-    uint32_t off = (uint32_t)insn_ea(cpu, d);
+    uint64_t off = insn_ea(cpu, d);
     XMMReg m;
     sse_check_align(cpu, d, off, 16);
     probe_write(cpu, d->seg, off, 16);

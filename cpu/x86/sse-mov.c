@@ -90,7 +90,7 @@ void op_movhps_load(X86CPU *cpu, const Insn *d)
 void op_movhps_store(X86CPU *cpu, const Insn *d)
 {
     sse_enter(cpu);
-    st64(cpu, d->seg, (uint32_t)insn_ea(cpu, d), sse_reg(cpu, d)->q[1]);
+    st64(cpu, d->seg, insn_ea(cpu, d), sse_reg(cpu, d)->q[1]);
 }
 
 /* F3 0F 12 / F3 0F 16: MOVSLDUP / MOVSHDUP; F2 0F 12: MOVDDUP (m64). */
@@ -121,7 +121,7 @@ void op_movd_load(X86CPU *cpu, const Insn *d)
     sse_enter(cpu);
     int size = d->opsize == 8 ? 8 : 4;
     uint64_t v = d->mod == 3 ? reg_get(cpu, d->rrm, size)
-                             : mem_ld(cpu, d->seg, (uint32_t)insn_ea(cpu, d), size);
+                             : mem_ld(cpu, d->seg, insn_ea(cpu, d), size);
     XMMReg *r = sse_reg(cpu, d);
     r->q[0] = v;
     r->q[1] = 0;
@@ -136,7 +136,7 @@ void op_movd_store(X86CPU *cpu, const Insn *d)
     if (d->mod == 3)
         reg_set(cpu, d->rrm, size, v);
     else
-        mem_st(cpu, d->seg, (uint32_t)insn_ea(cpu, d), size, v);
+        mem_st(cpu, d->seg, insn_ea(cpu, d), size, v);
 }
 
 /* 0F 50 / 66 0F 50: MOVMSKPS/MOVMSKPD r32, xmm. */
@@ -161,7 +161,7 @@ void op_movmskpd(X86CPU *cpu, const Insn *d)
 void op_movnti(X86CPU *cpu, const Insn *d)
 {
     int size = d->opsize == 8 ? 8 : 4;
-    mem_st(cpu, d->seg, (uint32_t)insn_ea(cpu, d), size, reg_get(cpu, d->rreg, size));
+    mem_st(cpu, d->seg, insn_ea(cpu, d), size, reg_get(cpu, d->rreg, size));
 }
 
 /* 66 0F F7: MASKMOVDQU xmm1, xmm2: bytes of xmm1 whose xmm2 byte has its

@@ -89,7 +89,7 @@ void op_pinsrw_66(X86CPU *cpu, const Insn *d)
 {
     sse_enter(cpu);
     uint16_t v = d->mod == 3 ? (uint16_t)cpu->regs[d->rrm]
-                             : ld16(cpu, d->seg, (uint32_t)insn_ea(cpu, d));
+                             : ld16(cpu, d->seg, insn_ea(cpu, d));
     sse_reg(cpu, d)->w[d->imm & 7] = v;
 }
 
@@ -147,7 +147,7 @@ void op_pextr(X86CPU *cpu, const Insn *d)
     if (d->mod == 3)
         reg_set(cpu, d->rrm, sz == 8 ? 8 : 4, v);
     else
-        mem_st(cpu, d->seg, (uint32_t)insn_ea(cpu, d), sz, v);
+        mem_st(cpu, d->seg, insn_ea(cpu, d), sz, v);
 }
 
 /* 66 0F 3A 20/22: PINSRB, PINSRD/PINSRQ from r/m. */
@@ -156,7 +156,7 @@ void op_pinsr(X86CPU *cpu, const Insn *d)
     sse_enter(cpu);
     int sz = d->op == 0x20 ? 1 : d->opsize == 8 ? 8 : 4;
     uint64_t v = d->mod == 3 ? cpu->regs[d->rrm]
-                             : mem_ld(cpu, d->seg, (uint32_t)insn_ea(cpu, d), sz);
+                             : mem_ld(cpu, d->seg, insn_ea(cpu, d), sz);
     memcpy(sse_reg(cpu, d)->b + (d->imm & (16 / sz - 1)) * sz, &v, sz);
 }
 
@@ -170,7 +170,7 @@ void op_insertps(X86CPU *cpu, const Insn *d)
     if (d->mod == 3)
         v = cpu->xmm[d->rrm & 15].d[(imm >> 6) & 3];
     else
-        v = ld32(cpu, d->seg, (uint32_t)insn_ea(cpu, d));
+        v = ld32(cpu, d->seg, insn_ea(cpu, d));
     a->d[(imm >> 4) & 3] = v;
     for (int i = 0; i < 4; i++)
         if (imm >> i & 1)

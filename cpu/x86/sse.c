@@ -33,14 +33,14 @@ void sse_fp_exceptions(X86CPU *cpu, uint32_t exc)
     sse_raise_xm(cpu);
 }
 
-void sse_check_align(X86CPU *cpu, const Insn *d, uint32_t off, int align)
+void sse_check_align(X86CPU *cpu, const Insn *d, uint64_t off, int align)
 {
     uint64_t lin = cpu->seg[d->seg].base + off;
     if (lin & (uint64_t)(align - 1))
         raise_exception_err(cpu, EXC_GP, 0);
 }
 
-void sse_ld128(X86CPU *cpu, int seg, uint32_t off, XMMReg *v)
+void sse_ld128(X86CPU *cpu, int seg, uint64_t off, XMMReg *v)
 {
     uint64_t lo = ld64(cpu, seg, off);
     uint64_t hi = ld64(cpu, seg, off + 8);
@@ -48,7 +48,7 @@ void sse_ld128(X86CPU *cpu, int seg, uint32_t off, XMMReg *v)
     v->q[1] = hi;
 }
 
-void sse_st128(X86CPU *cpu, int seg, uint32_t off, const XMMReg *v)
+void sse_st128(X86CPU *cpu, int seg, uint64_t off, const XMMReg *v)
 {
     probe_write(cpu, seg, off, 16);
     st64(cpu, seg, off, v->q[0]);
@@ -61,7 +61,7 @@ void sse_get_rm(X86CPU *cpu, const Insn *d, XMMReg *v, int size, bool align16)
         *v = cpu->xmm[d->rrm & 15];
         return;
     }
-    uint32_t off = (uint32_t)insn_ea(cpu, d);
+    uint64_t off = insn_ea(cpu, d);
     v->q[0] = v->q[1] = 0;
     switch (size) {
     case 2: v->w[0] = ld16(cpu, d->seg, off); break;
@@ -82,7 +82,7 @@ void sse_put_rm(X86CPU *cpu, const Insn *d, const XMMReg *v, int size, bool alig
         memcpy(r, v, size);
         return;
     }
-    uint32_t off = (uint32_t)insn_ea(cpu, d);
+    uint64_t off = insn_ea(cpu, d);
     switch (size) {
     case 2: st16(cpu, d->seg, off, v->w[0]); break;
     case 4: st32(cpu, d->seg, off, v->d[0]); break;

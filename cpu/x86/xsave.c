@@ -30,7 +30,7 @@ static uint64_t rfbm(X86CPU *cpu)
 void op_xsave(X86CPU *cpu, const Insn *d)
 {
     xs_enter(cpu);
-    uint32_t off = (uint32_t)insn_ea(cpu, d);
+    uint64_t off = insn_ea(cpu, d);
     sse_check_align(cpu, d, off, 64);
     uint64_t rf = rfbm(cpu);
     uint8_t img[512];
@@ -65,7 +65,7 @@ void op_xsave(X86CPU *cpu, const Insn *d)
 void op_xrstor(X86CPU *cpu, const Insn *d)
 {
     xs_enter(cpu);
-    uint32_t off = (uint32_t)insn_ea(cpu, d);
+    uint64_t off = insn_ea(cpu, d);
     sse_check_align(cpu, d, off, 64);
     uint64_t rf = rfbm(cpu);
     uint64_t bv = ld64(cpu, d->seg, off + 512);
