@@ -4,6 +4,7 @@
 #include <check.h>
 #include <stdlib.h>
 
+#include "yl/accel.h"
 #include "yl/apic.h"
 #include "yl/machine.h"
 
@@ -307,6 +308,125 @@ START_TEST(test_destinations)
 }
 END_TEST
 
+/* A second CPU with its APIC: the page answers for the accessing CPU. */
+static X86CPU *add_cpu1(Fixture *f)
+{
+    char err[160];
+    X86CPU *c = calloc(1, sizeof(*c));
+    x86_cpu_init(c, &f->m, &f->m.as, &f->m.io, &f->m.log);
+    c->cpu_index = 1;
+    x86_cpu_reset(c);
+    f->m.cpus[f->m.ncpus++] = c;
+    ck_assert_ptr_nonnull(machine_create_device(&f->m, "apic", "cpu=1", err, sizeof(err)));
+    ck_assert_ptr_eq(apic_of_cpu(c), f->m.lapic[1]);
+    return c;
+}
+
+START_TEST(test_smp_per_cpu_page)
+{
+    Fixture *f = setup();
+    X86CPU *c1 = add_cpu1(f);
+    f->m.current_cpu = f->cpu;
+    ck_assert_uint_eq(rd(f, 0x20), 0);
+    sw_enable(f);
+    wr(f, 0x80, 0x20);                          /* TPR of CPU 0 */
+    f->m.current_cpu = c1;
+    ck_assert_uint_eq(rd(f, 0x20), 1u << 24);
+    ck_assert_uint_eq(rd(f, 0x80), 0);          /* CPU 1's own TPR */
+    ck_assert_uint_eq(rd(f, 0xf0), 0xff);       /* and SVR */
+    ck_assert_uint_eq(apic_get_base(f->apic) & MSR_APIC_BASE_BSP, MSR_APIC_BASE_BSP);
+    ck_assert_uint_eq(apic_get_base(f->m.lapic[1]) & MSR_APIC_BASE_BSP, 0);
+    f->m.current_cpu = f->cpu;
+    ck_assert_uint_eq(rd(f, 0x80), 0x20);
+    /* CPU 1's APIC globally disabled: CPU 1 no longer reaches a page here. */
+    ck_assert(apic_set_base(f->m.lapic[1], APIC_DEFAULT_ADDRESS));
+    f->m.current_cpu = c1;
+    ck_assert_uint_eq(rd(f, 0x20), 0);
+    wr(f, 0x80, 0x30);
+    f->m.current_cpu = f->cpu;
+    ck_assert_uint_eq(rd(f, 0x80), 0x20);
+    f->m.current_cpu = NULL;
+    teardown(f);
+    free(c1);
+}
+END_TEST
+
+START_TEST(test_smp_ipis)
+{
+    Fixture *f = setup();
+    X86CPU *c1 = add_cpu1(f);
+    f->m.accel = &tcg_accel_ops;                /* its kick: exit_request */
+    f->m.current_cpu = c1;
+    sw_enable(f);                               /* CPU 1's APIC */
+    wr(f, 0xd0, 0x02000000);                    /* LDR: logical bit 1 */
+    f->m.current_cpu = f->cpu;
+    sw_enable(f);
+    wr(f, 0x310, 1u << 24);
+    wr(f, 0x300, 0x4031);                       /* fixed 31h to APIC 1 */
+    ck_assert(c1->irq_line);
+    ck_assert(!f->cpu->irq_line);
+    ck_assert_int_eq(f->cpu->exit_request, 1);  /* CPU 0's slice ends */
+    f->cpu->exit_request = 0;
+    self_ipi(f, 0x32);                          /* to itself: no kick */
+    ck_assert_int_eq(f->cpu->exit_request, 0);
+    ck_assert(f->cpu->irq_line);
+    wr(f, 0x310, 0x02000000);
+    wr(f, 0x300, 0x4c00);                       /* NMI, logical MDA 02h */
+    ck_assert(c1->nmi_pending);
+    ck_assert(!f->cpu->nmi_pending);
+    /* INIT resets CPU 1's APIC registers but its ID. */
+    f->m.current_cpu = c1;
+    wr(f, 0x20, 5u << 24);
+    wr(f, 0x80, 0x40);
+    f->m.current_cpu = f->cpu;
+    wr(f, 0x310, 5u << 24);
+    wr(f, 0x300, 0x4500);
+    f->m.current_cpu = c1;
+    ck_assert_uint_eq(rd(f, 0x20), 5u << 24);
+    ck_assert_uint_eq(rd(f, 0x80), 0);
+    ck_assert_uint_eq(rd(f, 0xf0), 0xff);
+    ck_assert_uint_eq(rd(f, 0x200 + 0x10), 0);  /* IRR 20h-3Fh cleared */
+    bool init;
+    int vec;
+    ck_assert(apic_take_startup(f->m.lapic[1], &init, &vec));
+    ck_assert(init);
+    ck_assert_int_eq(vec, -1);
+    f->m.current_cpu = NULL;
+    teardown(f);
+    free(c1);
+}
+END_TEST
+
+/* The CPU side of the start-up: RESET leaves APs waiting, SIPI starts
+ * them in real mode at vector << 12, INIT keeps the x87 state. */
+START_TEST(test_smp_cpu_startup)
+{
+    Fixture *f = setup();
+    X86CPU *c1 = add_cpu1(f);
+    ck_assert(!f->cpu->wait_for_sipi);
+    ck_assert(c1->wait_for_sipi);
+    x86_cpu_sipi(f->cpu, 0x12);                 /* not waiting: ignored */
+    ck_assert_uint_eq(f->cpu->seg[R_CS].sel, 0xf000);
+    x86_cpu_sipi(c1, 0x9f);
+    ck_assert(!c1->wait_for_sipi);
+    ck_assert_uint_eq(c1->seg[R_CS].sel, 0x9f00);
+    ck_assert_uint_eq(c1->seg[R_CS].base, 0x9f000);
+    ck_assert_uint_eq(c1->rip, 0);
+    x86_cpu_sipi(c1, 0x10);                     /* running: ignored */
+    ck_assert_uint_eq(c1->seg[R_CS].sel, 0x9f00);
+    c1->fpu.fcw = 0x037f;
+    c1->regs[R_EBX] = 0x1234;
+    c1->cr[0] |= CR0_PE;
+    x86_cpu_init_ipi(c1);
+    ck_assert(c1->wait_for_sipi);
+    ck_assert_uint_eq(c1->fpu.fcw, 0x037f);
+    ck_assert_uint_eq(c1->regs[R_EBX], 0);
+    ck_assert_uint_eq(c1->cr[0] & CR0_PE, 0);
+    teardown(f);
+    free(c1);
+}
+END_TEST
+
 START_TEST(test_timer_oneshot)
 {
     Fixture *f = setup();
@@ -426,6 +546,9 @@ int main(void)
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_nmi_init_sipi);
     tcase_add_test(tc, test_destinations);
+    tcase_add_test(tc, test_smp_per_cpu_page);
+    tcase_add_test(tc, test_smp_ipis);
+    tcase_add_test(tc, test_smp_cpu_startup);
     tcase_add_test(tc, test_timer_oneshot);
     tcase_add_test(tc, test_timer_periodic);
     tcase_add_test(tc, test_timer_tsc_deadline);
