@@ -2,9 +2,11 @@
 # Sourced by ./setup and .ci/run; one list, so the two cannot drift.
 YL_DEBIAN_PACKAGES="gcc make pkg-config nasm libc6-dev linux-libc-dev
   libsdl2-dev libpixman-1-dev zlib1g-dev libcapstone-dev check seabios
-  xorriso cpio mtools dosfstools syslinux syslinux-common isolinux"
+  xorriso cpio mtools dosfstools syslinux syslinux-common isolinux
+  qemu-system-x86"
 # (cpio..syslinux-common: tests/linux/mkguest.sh builds the Linux guest kit;
-#  isolinux, syslinux-common, mtools: tests/boot/bootloader.sh)
+#  isolinux, syslinux-common, mtools: tests/boot/bootloader.sh;
+#  qemu-system-x86: tests/kvm runs -accel kvm inside QEMU's emulated SVM)
 
 yl_missing_packages() {
     local p missing=""

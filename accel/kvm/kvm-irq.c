@@ -89,6 +89,11 @@ void kvm_irqchip_reset_lapic(KVMState *s, KVMVcpu *v)
     for (int off = 0x320; off <= 0x370; off += 0x10)
         memcpy(l.regs + off, &masked, 4);
     memcpy(l.regs + 0x2f0, &masked, 4);     /* LVT CMCI */
+    /* The BSP's LINT0 as the firmware leaves it (virtual wire: ExtINT), so
+     * that the 8259 reaches a CPU booted without firmware too. */
+    uint32_t extint = 0x700;
+    if (v->cpu->cpu_index == 0)
+        memcpy(l.regs + 0x350, &extint, 4);
     ioctl(v->fd, KVM_SET_LAPIC, &l);
 }
 

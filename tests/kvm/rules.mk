@@ -1,0 +1,51 @@
+# The KVM accelerator's tests (issue 6): included by the top Makefile.
+#   make kvm-guest       the outer guest for the nested test in $(KVM_OUT):
+#                        Debian's cloud kernel, its kvm modules, yinglong
+#                        with its libraries, the guest programs, the Linux kit
+#   make check-kvm       boots it under qemu-system-x86_64 -accel tcg -cpu max
+#                        (emulated AMD SVM gives its kernel /dev/kvm) and runs
+#                        the guest programs and the inner Linux with
+#                        -accel kvm, kernel-irqchip on and off; where this
+#                        host has /dev/kvm, the guest programs run here too
+#   make check-kvm-guest the guest-program part alone (in make check)
+# Guest programs are the -DQEMU_TCG builds: inside the nested setup QEMU's
+# TCG executes the innermost guest's instructions.
+# KVM_GUESTS: the programs known to pass under the nested KVM; the others
+# are printed as SKIP lines (tests/kvm/README.md says why each fails).
+
+KVM_OUT := $(BUILD)/kvm
+KVM_GUESTS ?= hello irq paging pmode-basic pmode-priv smc vm86 x87
+KVM_GUEST_PROGS := $(filter $(KVM_GUESTS:%=$(GUEST_OUT)/qemu/%.bin) \
+    $(KVM_GUESTS:%=$(GUEST_OUT)/qemu/%.rom),$(GUEST_QEMU_PROGS))
+KVM_HOST_PROGS := $(filter $(KVM_GUESTS:%=$(GUEST_OUT)/%.bin) \
+    $(KVM_GUESTS:%=$(GUEST_OUT)/%.rom),$(GUEST_PROGS))
+KVM_GUEST_SKIP := $(filter-out $(KVM_GUESTS),$(basename $(notdir $(GUEST_PROGS))))
+
+# Always reassembled (about 10 s): the program list may change with KVM_GUESTS.
+$(KVM_OUT)/initramfs.gz: $(YINGLONG) $(KVM_GUEST_PROGS) tests/kvm/init \
+    tests/kvm/mkinitramfs.sh kvm-initramfs-force | linux-guest
+	@echo "  GEN	$@"
+	$(Q)bash tests/kvm/mkinitramfs.sh $(KVM_OUT) $(LINUX_KIT) $(YINGLONG) $(KVM_GUEST_PROGS)
+
+kvm-guest: $(KVM_OUT)/initramfs.gz
+
+define kvm_skips
+	@for s in $(KVM_GUEST_SKIP); do echo "SKIP: kvm/$$s (not in KVM_GUESTS)"; done
+endef
+
+check-kvm-guest: $(KVM_OUT)/initramfs.gz
+	$(call kvm_skips)
+	@bash tests/kvm/run.sh $(KVM_OUT) guest
+
+check-kvm: $(KVM_OUT)/initramfs.gz $(KVM_HOST_PROGS)
+	$(call kvm_skips)
+	@st=0; if [ -c /dev/kvm ] && [ -w /dev/kvm ]; then \
+	  for irq in on off; do \
+	    tests/guest/run.sh "$(YINGLONG) -accel kvm -machine pc,kernel-irqchip=$$irq" \
+	      $(KVM_HOST_PROGS) || st=1; done; \
+	else echo "check-kvm: no usable /dev/kvm on this host: nested runs only"; fi; \
+	KVM_RUN_TIMEOUT=300 KVM_TIMEOUT=1800 bash tests/kvm/run.sh $(KVM_OUT) guest,linux || st=1; \
+	exit $$st
+
+CHECK_TARGETS += check-kvm-guest
+.PHONY: kvm-guest check-kvm check-kvm-guest kvm-initramfs-force

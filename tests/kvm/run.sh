@@ -1,0 +1,34 @@
+#!/bin/bash
+# run.sh OUTDIR [TESTS] -- boots the outer guest (mkinitramfs.sh OUTDIR)
+# under qemu-system-x86_64 -accel tcg -cpu max, whose emulated AMD SVM with
+# nested paging gives its kernel a working /dev/kvm, and judges what its
+# /init reports: every run's PASS:/FAIL: line, then KVM-TESTS-DONE.
+# TESTS: guest, linux or guest,linux (default guest).  Environment:
+#   KVM_QEMU (qemu-system-x86_64), KVM_TIMEOUT (whole boot, default 900 s),
+#   KVM_RUN_TIMEOUT (each run inside, default 120 s), KVM_SMP (1 or 1,2),
+#   KVM_LOG (the console log, default OUTDIR/console.log), KVM_D (-d items
+#   for every Yinglong run inside; a failure shows the log's tail).
+set -u
+OUT=${1:?usage: run.sh OUTDIR [TESTS]}
+TESTS=${2:-guest}
+QEMU=${KVM_QEMU:-qemu-system-x86_64}
+LOG=${KVM_LOG:-$OUT/console.log}
+
+command -v "$QEMU" >/dev/null ||
+    { echo "FAIL: kvm-nested ($QEMU not found: apt-get install qemu-system-x86)"; exit 1; }
+start=$(date +%s)
+timeout "${KVM_TIMEOUT:-900}" "$QEMU" -accel tcg -cpu max -m 2G -smp 1 \
+    -nodefaults -nographic -serial stdio -no-reboot \
+    -kernel "$OUT/vmlinuz" -initrd "$OUT/initramfs.gz" \
+    -append "console=ttyS0 panic=-1 quiet yl.tests=$TESTS yl.smp=${KVM_SMP:-1} yl.timeout=${KVM_RUN_TIMEOUT:-120}${KVM_D:+ yl.d=$KVM_D}" \
+    </dev/null 2>&1 | tr -d '\r' | tee "$LOG" | grep --line-buffered -E '^(PASS|FAIL|    |KVM-READY)'
+st=${PIPESTATUS[0]}
+pass=$(grep -c '^PASS: ' "$LOG")
+fail=$(grep -c '^FAIL: ' "$LOG")
+echo "kvm-nested: $pass passed, $fail failed ($(( $(date +%s) - start )) s, console in $LOG)"
+if ! grep -q '^KVM-TESTS-DONE' "$LOG"; then
+    echo "FAIL: kvm-nested (the outer guest did not finish: status $st)"
+    tail -n 30 "$LOG" | sed 's/^/    /'
+    exit 1
+fi
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
