@@ -78,6 +78,7 @@ CHECK_TARGETS := check-unit
 -include tests/boot/rules.mk
 -include tests/linux/rules.mk
 -include tests/kvm/rules.mk
+-include tests/bench/rules.mk
 
 check: $(YINGLONG)
 	@$(MAKE) --no-print-directory -k $(CHECK_TARGETS) BUILD=$(BUILD) \
