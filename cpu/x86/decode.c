@@ -441,6 +441,8 @@ static int decode_limited(X86CPU *cpu, uint64_t lin, uint64_t limit, int mode, I
     }
     if (d->fn == op_ud || d->fn == op_too_long)
         d->flags |= F_END;
+    else
+        x86_insn_specialize(d);
     d->len = f.n;
     return f.n;
 }

@@ -141,6 +141,9 @@ int x86_decode_mode(X86CPU *cpu, uint64_t lin, int mode, Insn *d);
 /* The same, but returns -1 without raising anything if the instruction
  * needs bytes at or beyond limit (the TB builder ends blocks at pages). */
 int x86_decode_bounded(X86CPU *cpu, uint64_t lin, uint64_t limit, int mode, Insn *d);
+/* Replaces d->fn by a specialised handler for the hottest forms (fast.c;
+ * same behaviour, fewer switches), if there is one. */
+void x86_insn_specialize(Insn *d);
 /* The handler that raises #UD, for comparisons in tests. */
 void op_ud(X86CPU *cpu, const Insn *d);
 /* The table entry for an encoding (pfx: PFXSEL_NONE/66/F3/F2 as the last

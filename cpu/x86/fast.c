@@ -1,0 +1,240 @@
+/* Specialised handlers for the hottest instruction forms, chosen once at
+ * decode time (x86_insn_specialize) instead of on every execution: the
+ * register-register and register-immediate ALU forms, MOV between
+ * registers and to/from memory, INC/DEC and shifts by a constant, each for
+ * a 32- or 64-bit operand.
+ *
+ * Each one does exactly what the general handler it replaces does - the
+ * same register writes and the same lazy-flag record (cc_op, dst, src,
+ * src2) - only without the switches on size, mod and operation.  The
+ * differential tests run through them like through any other handler. */
+#include "cpu/x86/int.h"
+
+void op_alu_E_G(X86CPU *cpu, const Insn *d);
+void op_alu_G_E(X86CPU *cpu, const Insn *d);
+void op_grp1(X86CPU *cpu, const Insn *d);
+void op_test_E_G(X86CPU *cpu, const Insn *d);
+void op_mov_E_G(X86CPU *cpu, const Insn *d);
+void op_mov_G_E(X86CPU *cpu, const Insn *d);
+void op_incdec_r(X86CPU *cpu, const Insn *d);
+void op_inc_E(X86CPU *cpu, const Insn *d);
+void op_dec_E(X86CPU *cpu, const Insn *d);
+void op_grp2_E_I(X86CPU *cpu, const Insn *d);
+void op_grp2_E_1(X86CPU *cpu, const Insn *d);
+
+/* ---- ALU: dst op= src, with the flags alu_flags() records ----------------
+ * T: the operand type, CC: the cc_op family member, W: whether the result
+ * is written (not for CMP/TEST).  32-bit results zero-extend the register
+ * (64-bit mode); outside 64-bit mode the upper half is invisible. */
+#define ALU_BODY(T, CC, EXPR, W, DST, B)                            \
+    T a = (T)cpu->regs[DST], b = (B);                               \
+    T r = (T)(EXPR);                                                \
+    if (W)                                                          \
+        cpu->regs[DST] = r;                                         \
+    cc_record(cpu, CC, r, b, a);
+
+#define DEF_ALU(name, T, CC, EXPR, W)                                           \
+    static void fast_##name##_EG(X86CPU *cpu, const Insn *d)                    \
+    {                                                                           \
+        ALU_BODY(T, CC, EXPR, W, d->rrm, (T)cpu->regs[d->rreg])                 \
+    }                                                                           \
+    static void fast_##name##_GE(X86CPU *cpu, const Insn *d)                    \
+    {                                                                           \
+        ALU_BODY(T, CC, EXPR, W, d->rreg, (T)cpu->regs[d->rrm])                 \
+    }                                                                           \
+    static void fast_##name##_EI(X86CPU *cpu, const Insn *d)                    \
+    {                                                                           \
+        ALU_BODY(T, CC, EXPR, W, d->rrm, (T)d->imm)                             \
+    }
+
+DEF_ALU(addl, uint32_t, CC_OP_ADDL, a + b, 1)
+DEF_ALU(orl, uint32_t, CC_OP_LOGICL, a | b, 1)
+DEF_ALU(andl, uint32_t, CC_OP_LOGICL, a & b, 1)
+DEF_ALU(subl, uint32_t, CC_OP_SUBL, a - b, 1)
+DEF_ALU(xorl, uint32_t, CC_OP_LOGICL, a ^ b, 1)
+DEF_ALU(cmpl, uint32_t, CC_OP_SUBL, a - b, 0)
+DEF_ALU(addq, uint64_t, CC_OP_ADDQ, a + b, 1)
+DEF_ALU(orq, uint64_t, CC_OP_LOGICQ, a | b, 1)
+DEF_ALU(andq, uint64_t, CC_OP_LOGICQ, a & b, 1)
+DEF_ALU(subq, uint64_t, CC_OP_SUBQ, a - b, 1)
+DEF_ALU(xorq, uint64_t, CC_OP_LOGICQ, a ^ b, 1)
+DEF_ALU(cmpq, uint64_t, CC_OP_SUBQ, a - b, 0)
+
+/* Indexed by the ALU operation (opcode bits 5:3, group 1's reg); NULL for
+ * ADC and SBB, which stay general. */
+typedef struct AluFast {
+    InsnFn eg, ge, ei;
+} AluFast;
+
+#define ALU_ENTRY(n) { fast_##n##_EG, fast_##n##_GE, fast_##n##_EI }
+static const AluFast alu_fast[2][8] = {
+    { ALU_ENTRY(addl), ALU_ENTRY(orl), { 0 }, { 0 },
+      ALU_ENTRY(andl), ALU_ENTRY(subl), ALU_ENTRY(xorl), ALU_ENTRY(cmpl) },
+    { ALU_ENTRY(addq), ALU_ENTRY(orq), { 0 }, { 0 },
+      ALU_ENTRY(andq), ALU_ENTRY(subq), ALU_ENTRY(xorq), ALU_ENTRY(cmpq) },
+};
+
+static void fast_testl(X86CPU *cpu, const Insn *d)
+{
+    uint32_t r = (uint32_t)cpu->regs[d->rrm] & (uint32_t)cpu->regs[d->rreg];
+    cc_record(cpu, CC_OP_LOGICL, r, 0, 0);
+}
+
+static void fast_testq(X86CPU *cpu, const Insn *d)
+{
+    cc_record(cpu, CC_OP_LOGICQ, cpu->regs[d->rrm] & cpu->regs[d->rreg], 0, 0);
+}
+
+/* ---- MOV ------------------------------------------------------------------ */
+
+static void fast_mov_EG_l(X86CPU *cpu, const Insn *d)
+{
+    cpu->regs[d->rrm] = (uint32_t)cpu->regs[d->rreg];
+}
+
+static void fast_mov_GE_l(X86CPU *cpu, const Insn *d)
+{
+    cpu->regs[d->rreg] = (uint32_t)cpu->regs[d->rrm];
+}
+
+static void fast_mov_EG_q(X86CPU *cpu, const Insn *d)
+{
+    cpu->regs[d->rrm] = cpu->regs[d->rreg];
+}
+
+static void fast_mov_GE_q(X86CPU *cpu, const Insn *d)
+{
+    cpu->regs[d->rreg] = cpu->regs[d->rrm];
+}
+
+/* The store reads its source before the access, as op_mov_E_G does. */
+static void fast_store_l(X86CPU *cpu, const Insn *d)
+{
+    st32(cpu, d->seg, insn_ea(cpu, d), (uint32_t)cpu->regs[d->rreg]);
+}
+
+static void fast_store_q(X86CPU *cpu, const Insn *d)
+{
+    st64(cpu, d->seg, insn_ea(cpu, d), cpu->regs[d->rreg]);
+}
+
+static void fast_load_l(X86CPU *cpu, const Insn *d)
+{
+    cpu->regs[d->rreg] = ld32(cpu, d->seg, insn_ea(cpu, d));
+}
+
+static void fast_load_q(X86CPU *cpu, const Insn *d)
+{
+    cpu->regs[d->rreg] = ld64(cpu, d->seg, insn_ea(cpu, d));
+}
+
+/* ---- INC/DEC of a register: CF survives (saved in cc_src) ----------------- */
+
+#define DEF_INCDEC(name, T, CC, DELTA, REG)                         \
+    static void fast_##name(X86CPU *cpu, const Insn *d)             \
+    {                                                               \
+        T a = (T)cpu->regs[REG];                                    \
+        T r = (T)(a + (DELTA));                                     \
+        uint32_t cf = cc_compute_c(cpu);                            \
+        cpu->regs[REG] = r;                                         \
+        cc_record(cpu, CC, r, cf, a);                               \
+    }
+
+DEF_INCDEC(inc_r_l, uint32_t, CC_OP_INCL, 1, d->opreg)
+DEF_INCDEC(dec_r_l, uint32_t, CC_OP_DECL, -1, d->opreg)
+DEF_INCDEC(inc_E_l, uint32_t, CC_OP_INCL, 1, d->rrm)
+DEF_INCDEC(dec_E_l, uint32_t, CC_OP_DECL, -1, d->rrm)
+DEF_INCDEC(inc_E_q, uint64_t, CC_OP_INCQ, 1, d->rrm)
+DEF_INCDEC(dec_E_q, uint64_t, CC_OP_DECQ, -1, d->rrm)
+
+/* ---- shifts of a register by a constant count (1..31 / 1..63) ------------
+ * The records are grp2's: SHL keeps the value shifted by count-1, SHR and
+ * SAR too (both in the SAR family). */
+#define DEF_SHIFT(name, T, ST, CC, OP, CNT)                             \
+    static void fast_##name(X86CPU *cpu, const Insn *d)                 \
+    {                                                                   \
+        int cnt = (CNT);                                                \
+        T v = (T)cpu->regs[d->rrm];                                     \
+        T src = (T)((ST)v OP (cnt - 1));                                \
+        T r = (T)((ST)v OP cnt);                                        \
+        cpu->regs[d->rrm] = r;                                          \
+        cc_record(cpu, CC, r, src, v);                                  \
+    }
+
+DEF_SHIFT(shl_I_l, uint32_t, uint32_t, CC_OP_SHLL, <<, d->imm & 31)
+DEF_SHIFT(shr_I_l, uint32_t, uint32_t, CC_OP_SARL, >>, d->imm & 31)
+DEF_SHIFT(sar_I_l, uint32_t, int32_t, CC_OP_SARL, >>, d->imm & 31)
+DEF_SHIFT(shl_1_l, uint32_t, uint32_t, CC_OP_SHLL, <<, 1)
+DEF_SHIFT(shr_1_l, uint32_t, uint32_t, CC_OP_SARL, >>, 1)
+DEF_SHIFT(sar_1_l, uint32_t, int32_t, CC_OP_SARL, >>, 1)
+DEF_SHIFT(shl_I_q, uint64_t, uint64_t, CC_OP_SHLQ, <<, d->imm & 63)
+DEF_SHIFT(shr_I_q, uint64_t, uint64_t, CC_OP_SARQ, >>, d->imm & 63)
+DEF_SHIFT(sar_I_q, uint64_t, int64_t, CC_OP_SARQ, >>, d->imm & 63)
+DEF_SHIFT(shl_1_q, uint64_t, uint64_t, CC_OP_SHLQ, <<, 1)
+DEF_SHIFT(shr_1_q, uint64_t, uint64_t, CC_OP_SARQ, >>, 1)
+DEF_SHIFT(sar_1_q, uint64_t, int64_t, CC_OP_SARQ, >>, 1)
+
+/* By ModRM.reg: SHL (4), SHR (5), SAL (6, = SHL), SAR (7); [imm, 1]. */
+static const InsnFn shift_fast[2][4][2] = {
+    { { fast_shl_I_l, fast_shl_1_l }, { fast_shr_I_l, fast_shr_1_l },
+      { fast_shl_I_l, fast_shl_1_l }, { fast_sar_I_l, fast_sar_1_l } },
+    { { fast_shl_I_q, fast_shl_1_q }, { fast_shr_I_q, fast_shr_1_q },
+      { fast_shl_I_q, fast_shl_1_q }, { fast_sar_I_q, fast_sar_1_q } },
+};
+
+/* ---- the choice ------------------------------------------------------------ */
+
+static InsnFn specialize_reg(const Insn *d, int q)
+{
+    InsnFn fn = d->fn;
+    const AluFast *alu = NULL;
+    if (fn == op_alu_E_G || fn == op_alu_G_E)
+        alu = (d->op & 1) ? &alu_fast[q][(d->op >> 3) & 7] : NULL;
+    else if (fn == op_grp1 && (d->op == 0x81 || d->op == 0x83))
+        alu = &alu_fast[q][d->reg];
+    if (alu)
+        return fn == op_alu_E_G ? alu->eg : fn == op_alu_G_E ? alu->ge : alu->ei;
+    if (fn == op_test_E_G && d->op == 0x85)
+        return q ? fast_testq : fast_testl;
+    if (fn == op_mov_E_G && d->op == 0x89)
+        return q ? fast_mov_EG_q : fast_mov_EG_l;
+    if (fn == op_mov_G_E && d->op == 0x8b)
+        return q ? fast_mov_GE_q : fast_mov_GE_l;
+    if (fn == op_inc_E && d->op == 0xff)
+        return q ? fast_inc_E_q : fast_inc_E_l;
+    if (fn == op_dec_E && d->op == 0xff)
+        return q ? fast_dec_E_q : fast_dec_E_l;
+    if ((fn == op_grp2_E_I || fn == op_grp2_E_1) && (d->op & 1) && d->reg >= 4) {
+        bool one = fn == op_grp2_E_1;
+        /* A zero count leaves flags alone: the general handler knows how. */
+        if (!one && (d->imm & (q ? 63 : 31)) == 0)
+            return NULL;
+        return shift_fast[q][d->reg - 4][one];
+    }
+    return NULL;
+}
+
+static InsnFn specialize_mem(const Insn *d, int q)
+{
+    if (d->fn == op_mov_E_G && d->op == 0x89)
+        return q ? fast_store_q : fast_store_l;
+    if (d->fn == op_mov_G_E && d->op == 0x8b)
+        return q ? fast_load_q : fast_load_l;
+    return NULL;
+}
+
+void x86_insn_specialize(Insn *d)
+{
+    InsnFn fast = NULL;
+    if (d->map != MAP_1 || d->lock || (d->opsize != 4 && d->opsize != 8))
+        return;
+    int q = d->opsize == 8;
+    if (d->fn == op_incdec_r && !q)
+        fast = (d->op & 8) ? fast_dec_r_l : fast_inc_r_l;
+    else if (d->mod == 3)
+        fast = specialize_reg(d, q);
+    else
+        fast = specialize_mem(d, q);
+    if (fast)
+        d->fn = fast;
+}
