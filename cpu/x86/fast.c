@@ -2,7 +2,7 @@
  * decode time (x86_insn_specialize) instead of on every execution: the
  * register-register and register-immediate ALU forms, MOV between
  * registers and to/from memory, INC/DEC and shifts by a constant, each for
- * a 32- or 64-bit operand.
+ * a 32- or 64-bit operand; and Jcc, with JZ/JNZ testing ZF alone.
  *
  * Each one does exactly what the general handler it replaces does - the
  * same register writes and the same lazy-flag record (cc_op, dst, src,
@@ -21,6 +21,7 @@ void op_inc_E(X86CPU *cpu, const Insn *d);
 void op_dec_E(X86CPU *cpu, const Insn *d);
 void op_grp2_E_I(X86CPU *cpu, const Insn *d);
 void op_grp2_E_1(X86CPU *cpu, const Insn *d);
+void op_jcc(X86CPU *cpu, const Insn *d);
 
 /* ---- ALU: dst op= src, with the flags alu_flags() records ----------------
  * T: the operand type, CC: the cc_op family member, W: whether the result
@@ -182,6 +183,43 @@ static const InsnFn shift_fast[2][4][2] = {
       { fast_shl_I_q, fast_shl_1_q }, { fast_sar_I_q, fast_sar_1_q } },
 };
 
+/* ---- Jcc: the taken branch is op_jcc's ----------------------------------- */
+
+static inline void fast_jump(X86CPU *cpu, const Insn *d)
+{
+    uint64_t t = (cpu->next_rip + d->imm) & size_mask_of(d->opsize);
+    near_jump_check(cpu, d, t);
+    cpu->next_rip = t;
+}
+
+/* ZF without building the other flags: the loop-closing JNZ after DEC,
+ * SUB, CMP, TEST ... */
+static inline bool fast_zf(const X86CPU *cpu)
+{
+    static const uint64_t mask[CC_SIZES] = { 0xff, 0xffff, 0xffffffff, UINT64_MAX };
+    if (cpu->cc_op == CC_OP_EFLAGS)
+        return cpu->cc_src & CC_Z;
+    return (cpu->cc_dst & mask[(cpu->cc_op - 1) % CC_SIZES]) == 0;
+}
+
+static void fast_jz(X86CPU *cpu, const Insn *d)
+{
+    if (fast_zf(cpu))
+        fast_jump(cpu, d);
+}
+
+static void fast_jnz(X86CPU *cpu, const Insn *d)
+{
+    if (!fast_zf(cpu))
+        fast_jump(cpu, d);
+}
+
+static void fast_jcc(X86CPU *cpu, const Insn *d)
+{
+    if (cc_test(cpu, d->op & 15))
+        fast_jump(cpu, d);
+}
+
 /* ---- the choice ------------------------------------------------------------ */
 
 static InsnFn specialize_reg(const Insn *d, int q)
@@ -223,9 +261,19 @@ static InsnFn specialize_mem(const Insn *d, int q)
     return NULL;
 }
 
+static InsnFn specialize_jcc(const Insn *d)
+{
+    int cond = d->op & 15;
+    return cond == 4 ? fast_jz : cond == 5 ? fast_jnz : fast_jcc;
+}
+
 void x86_insn_specialize(Insn *d)
 {
     InsnFn fast = NULL;
+    if (d->fn == op_jcc) {
+        d->fn = specialize_jcc(d);
+        return;
+    }
     if (d->map != MAP_1 || d->lock || (d->opsize != 4 && d->opsize != 8))
         return;
     int q = d->opsize == 8;

@@ -118,6 +118,10 @@ uint32_t cc_compute_c(X86CPU *cpu)
     case FAM_SUB: return cpu->cc_src2 < cpu->cc_src ? CC_C : 0;
     case FAM_LOGIC: return 0;
     case FAM_INC: case FAM_DEC: return cpu->cc_src & CC_C;
+    /* INC/DEC after a shift or MUL save CF: no need for all flags. */
+    case FAM_SHL: return (cpu->cc_src & sign_bit(op_size(op))) ? CC_C : 0;
+    case FAM_SAR: return (cpu->cc_src & 1) ? CC_C : 0;
+    case FAM_MUL: return cpu->cc_src ? CC_C : 0;
     default: return cc_compute_all(cpu) & CC_C;
     }
 }
