@@ -39,36 +39,39 @@ _Noreturn void raise_interrupt_sw(X86CPU *cpu, int vec)
 
 /* Runs the block's instructions in order.  One instruction only when an
  * interrupt shadow (STI, MOV SS) is active, so the shadow ends exactly one
- * instruction later. */
-static void tb_exec(X86CPU *cpu, TB *tb)
+ * instruction later.  The loop keeps RIP in a local and counts retired
+ * instructions once at the end (a block left by an exception does not add
+ * its partial count to the statistics).  Not inlined: in cpu_exec, the
+ * function that calls setjmp, the compiler keeps locals in memory. */
+static __attribute__((noinline)) void tb_exec(X86CPU *cpu, TB *tb)
 {
     const Insn *d = tb->insn;
     const Insn *end = d + tb->n;
     bool shadow = cpu->inhibit_irq;
     uint64_t ip_mask = (tb->flags & TBF_CODE64) ? UINT64_MAX : UINT32_MAX;
+    uint64_t rip = cpu->rip;
 
+    if (unlikely(shadow))
+        end = d + 1;
     cpu->tb_jmp->current = tb;
     cpu->tb_invalidated = false;
-    for (; d < end; d++) {
+    do {
         /* Straight-line execution does not wrap IP in 16-bit code: running
          * past the CS limit faults instead (tb_gen checks the limit). */
-        uint64_t fallthrough = (cpu->rip + d->len) & ip_mask;
+        uint64_t fallthrough = (rip + d->len) & ip_mask;
         cpu->next_rip = fallthrough;
         d->fn(cpu, d);
-        cpu->rip = cpu->next_rip;
-        cpu->icount++;
-        if (shadow) {
-            if (d == tb->insn)
-                cpu->inhibit_irq = false;
-            break;
-        }
+        rip = cpu->next_rip;
+        cpu->rip = rip;
+        d++;
         /* Any change of flow leaves the block, even from an instruction not
          * marked F_END (a REP that yields re-executes itself). */
-        if (unlikely(cpu->rip != fallthrough))
+        if (unlikely(rip != fallthrough))
             break;
-        if (unlikely(cpu->tb_invalidated))
-            break;
-    }
+    } while (likely(!cpu->tb_invalidated) && d < end);
+    cpu->icount += (uint64_t)(d - tb->insn);
+    if (unlikely(shadow))
+        cpu->inhibit_irq = false;
     cpu->tb_jmp->current = NULL;
 }
 
@@ -118,7 +121,9 @@ int cpu_exec(X86CPU *cpu, int64_t deadline_ns)
             cpu->exit_request = 0;
             return ACCEL_RUN_OK;
         }
-        x86_irq_check(cpu);
+        /* x86_irq_check does nothing unless one of these holds. */
+        if (cpu->halted || (cpu->irq_line && (cpu->eflags & IF_MASK)) || cpu->nmi_pending)
+            x86_irq_check(cpu);
         if (cpu->halted)
             return ACCEL_RUN_HALTED;
         if (clock && ++blocks % CLOCK_CHECK_INTERVAL == 0 && clock_ns(clock) >= deadline_ns)
