@@ -13,6 +13,7 @@
 #include "hw/linux_boot.h"
 #include "hw/pc.h"
 #include "yl/pci.h"
+#include "hw/loader.h"
 
 #ifndef EFER_LME
 #define EFER_LME (1u << 8)
@@ -22,11 +23,6 @@
 #define PM_PMBA 0x40
 #define PM_PMREGMISC 0x80
 #define PM_SCI_EN 0x0001
-
-typedef struct Blob {
-    uint8_t *data;
-    size_t len;
-} Blob;
 
 typedef struct E820 {
     uint8_t n;
@@ -51,44 +47,6 @@ static uint64_t rd64(const uint8_t *p) { return rd32(p) | (uint64_t)rd32(p + 4) 
 static void wr16(uint8_t *p, uint16_t v) { p[0] = v; p[1] = v >> 8; }
 static void wr32(uint8_t *p, uint32_t v) { wr16(p, v); wr16(p + 2, v >> 16); }
 static void wr64(uint8_t *p, uint64_t v) { wr32(p, v); wr32(p + 4, v >> 32); }
-
-static int read_file(const char *what, const char *path, Blob *b, char *err, int errlen)
-{
-    struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || fstat(fd, &st) < 0) {
-        snprintf(err, errlen, "could not load %s '%s': %s", what, path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "could not load %s '%s': not a regular file", what, path);
-        close(fd);
-        return -1;
-    }
-    b->len = st.st_size;
-    b->data = malloc(b->len ? b->len : 1);
-    size_t got = 0;
-    while (b->data && got < b->len) {
-        ssize_t n = read(fd, b->data + got, b->len - got);
-        if (n <= 0) {
-            snprintf(err, errlen, "could not read %s '%s': %s", what, path,
-                     n < 0 ? strerror(errno) : "file shrank");
-            close(fd);
-            free(b->data);
-            b->data = NULL;
-            return -1;
-        }
-        got += n;
-    }
-    close(fd);
-    if (!b->data) {
-        snprintf(err, errlen, "%s '%s': out of memory", what, path);
-        return -1;
-    }
-    return 0;
-}
 
 bool linux_is_bzimage(const char *path)
 {
@@ -220,7 +178,7 @@ static int load_initrd(LinuxLoad *l)
     if (!path)
         return 0;
     Blob b;
-    if (read_file("initrd", path, &b, l->err, l->errlen) < 0)
+    if (loader_read_file("initrd", path, &b, l->err, l->errlen) < 0)
         return -1;
     uint64_t top = (uint64_t)rd32(l->bp + HDR_INITRD_ADDR_MAX) + 1;
     if (top > l->acpi_base)
@@ -378,7 +336,7 @@ int linux_boot_load(Machine *m, X86CPU *cpu, bool entry64, char *err, int errlen
         goto out;
     }
     l->acpi_base = low - LINUX_ACPI_SIZE;
-    if (read_file("kernel", l->kernel, &l->k, err, errlen) < 0)
+    if (loader_read_file("kernel", l->kernel, &l->k, err, errlen) < 0)
         goto out;
     if (parse_header(l) < 0 || load_kernel(l) < 0 || load_cmdline(l) < 0
         || load_initrd(l) < 0 || load_acpi(l) < 0)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "hw/pc.h"
+#include "hw/loader.h"
 
 #define MB_MAGIC 0x1badb002u
 #define MB_BOOT_MAGIC 0x2badb002u
@@ -28,11 +29,6 @@
 #define MBI_MOD_SIZE 16
 #define MBI_MMAP_ENTRY 24
 #define MAX_MODULES 64
-
-typedef struct Blob {
-    uint8_t *data;
-    size_t len;
-} Blob;
 
 typedef struct MBLoad {
     Machine *m;
@@ -65,43 +61,6 @@ static void put64(uint8_t *p, uint64_t v)
 static uint64_t page_align(uint64_t a)
 {
     return (a + YL_PAGE_SIZE - 1) & YL_PAGE_MASK;
-}
-
-static int read_blob(const char *what, const char *path, Blob *b, char *err, int errlen)
-{
-    struct stat st;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || fstat(fd, &st) < 0) {
-        snprintf(err, errlen, "could not load %s '%s': %s", what, path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        snprintf(err, errlen, "could not load %s '%s': not a regular file", what, path);
-        close(fd);
-        return -1;
-    }
-    b->len = st.st_size;
-    b->data = malloc(b->len ? b->len : 1);
-    size_t got = 0;
-    while (b->data && got < b->len) {
-        ssize_t n = read(fd, b->data + got, b->len - got);
-        if (n <= 0) {
-            snprintf(err, errlen, "could not read %s '%s': %s", what, path,
-                     n < 0 ? strerror(errno) : "file shrank");
-            close(fd);
-            free(b->data);
-            return -1;
-        }
-        got += n;
-    }
-    close(fd);
-    if (!b->data) {
-        snprintf(err, errlen, "%s '%s': out of memory", what, path);
-        return -1;
-    }
-    return 0;
 }
 
 /* Is [addr, addr+len) RAM below 4 GiB, outside the legacy hole? */
@@ -260,7 +219,7 @@ static int load_modules(MBLoad *l, Module *mods, int n)
         snprintf(path, sizeof(path), "%.*s", (int)strcspn(mods[i].string, " "),
                  mods[i].string);
         Blob b;
-        if (read_blob("module", path, &b, l->err, l->errlen) < 0)
+        if (loader_read_file("module", path, &b, l->err, l->errlen) < 0)
             return -1;
         uint64_t at = page_align(l->end);
         int r = check_ram(l, "a module", at, b.len);
@@ -377,7 +336,7 @@ int multiboot_load(Machine *m, X86CPU *cpu, char *err, int errlen)
         snprintf(err, errlen, "-kernel needs more than 1 MiB of RAM");
         return -1;
     }
-    if (read_blob("kernel", l.kernel, &k, err, errlen) < 0)
+    if (loader_read_file("kernel", l.kernel, &k, err, errlen) < 0)
         return -1;
     long hoff = find_header(&l, &k);
     if (hoff < 0)
