@@ -41,9 +41,8 @@ _Noreturn void raise_interrupt_sw(X86CPU *cpu, int vec)
  * interrupt shadow (STI, MOV SS) is active, so the shadow ends exactly one
  * instruction later.  The loop keeps RIP in a local and counts retired
  * instructions once at the end (a block left by an exception does not add
- * its partial count to the statistics).  Not inlined: in cpu_exec, the
- * function that calls setjmp, the compiler keeps locals in memory. */
-static __attribute__((noinline)) void tb_exec(X86CPU *cpu, TB *tb)
+ * its partial count to the statistics). */
+static inline void tb_exec(X86CPU *cpu, TB *tb)
 {
     const Insn *d = tb->insn;
     const Insn *end = d + tb->n;
@@ -100,6 +99,34 @@ static bool machine_wants_exit(X86CPU *cpu)
     return m && (m->shutdown_requested || m->reset_requested);
 }
 
+/* Between two blocks of a chain: anything the outer loop must see first
+ * (interrupts it could take, exits, halts, single-stepping, a shadow). */
+static inline bool chain_must_stop(X86CPU *cpu)
+{
+    return cpu->exception_index >= 0 || cpu->inhibit_irq || cpu->halted ||
+           cpu->exit_request || cpu->nmi_pending ||
+           (cpu->irq_line && (cpu->eflags & IF_MASK)) || (cpu->eflags & TF_MASK) ||
+           machine_wants_exit(cpu);
+}
+
+/* Runs tb and the blocks that follow it, at most max of them, while
+ * nothing needs the outer loop; returns how many ran.  Not inlined: in
+ * cpu_exec, the function that calls setjmp, the compiler keeps locals in
+ * memory. */
+static __attribute__((noinline)) unsigned tb_run(X86CPU *cpu, TB *tb, unsigned max)
+{
+    unsigned n = 0;
+    for (;;) {
+        tb_exec(cpu, tb);
+        if (++n >= max || chain_must_stop(cpu))
+            return n;
+        tlb_check_generation(cpu);
+        tb = tb_find(cpu);
+        if (unlikely(cpu->log && (cpu->log->mask & (LOG_CPU | LOG_EXEC))))
+            log_block(cpu, tb);
+    }
+}
+
 int cpu_exec(X86CPU *cpu, int64_t deadline_ns)
 {
     Clock *clock = cpu->machine ? &cpu->machine->clock : NULL;
@@ -126,8 +153,11 @@ int cpu_exec(X86CPU *cpu, int64_t deadline_ns)
             x86_irq_check(cpu);
         if (cpu->halted)
             return ACCEL_RUN_HALTED;
-        if (clock && ++blocks % CLOCK_CHECK_INTERVAL == 0 && clock_ns(clock) >= deadline_ns)
-            return ACCEL_RUN_OK;
+        if (blocks >= CLOCK_CHECK_INTERVAL) {
+            blocks = 0;
+            if (clock && clock_ns(clock) >= deadline_ns)
+                return ACCEL_RUN_OK;
+        }
 
         /* A remapped region (PAM, BARs) must not be reached through
          * stale TLB entries or jump-cache hits. */
@@ -136,8 +166,12 @@ int cpu_exec(X86CPU *cpu, int64_t deadline_ns)
         TB *tb = tb_find(cpu);
         if (unlikely(cpu->log && (cpu->log->mask & (LOG_CPU | LOG_EXEC))))
             log_block(cpu, tb);
-        tb_exec(cpu, tb);
-        if (stepping)
+        if (stepping) {
+            tb_exec(cpu, tb);
             single_step_trap(cpu);
+            blocks++;
+        } else {
+            blocks += tb_run(cpu, tb, CLOCK_CHECK_INTERVAL - blocks);
+        }
     }
 }
