@@ -34,6 +34,9 @@ static int print_help(const Options *o)
     case OPT_ACCEL_HELP:
         printf("Accelerators supported in this build:\ntcg\n%s", CONFIG_KVM ? "kvm\n" : "");
         break;
+    case OPT_CPU_HELP:
+        x86_cpu_model_help(stdout);
+        break;
     case OPT_RUN:
         break;
     }

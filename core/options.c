@@ -9,6 +9,7 @@
 #include "core/options.h"
 #include "yl/block.h"
 #include "yl/chardev.h"
+#include "yl/cpumodel.h"
 #include "yl/device.h"
 #include "yl/log.h"
 
@@ -142,6 +143,20 @@ static int opt_accel(Options *o, const char *arg, char *err, int errlen)
         }
         p += n;
     }
+    return 0;
+}
+
+/* -cpu MODEL[,+flag|-flag|flag=on|off...]: names checked here, resolved
+ * against the accelerator when the machine is built. */
+static int opt_cpu(Options *o, const char *arg, char *err, int errlen)
+{
+    if (!strcmp(arg, "help") || !strcmp(arg, "?")) {
+        o->action = OPT_CPU_HELP;
+        return 0;
+    }
+    if (x86_cpu_model_check(arg, err, errlen) < 0)
+        return -1;
+    o->machine.cpu = arg;
     return 0;
 }
 
@@ -550,6 +565,8 @@ static const OptDesc opt_table[] = {
     { "accel", "tcg|kvm|kvm:tcg[,kernel-irqchip=on|off]",
       "select the accelerator (a list is tried in order)", opt_accel },
     { "enable-kvm", NULL, "same as -accel kvm", opt_enable_kvm },
+    { "cpu", "MODEL[,+flag|-flag...]", "CPU model and features (-cpu help lists them)",
+      opt_cpu },
     { "m", "N[KMG]", "guest RAM size (default 128M; a bare number is MiB)", opt_m },
     { "mem-path", "DIR", "back guest RAM by a file in DIR (e.g. hugetlbfs)", opt_mem_path },
     { "mem-prealloc", NULL, "allocate all guest RAM at start", opt_mem_prealloc },

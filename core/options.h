@@ -17,6 +17,7 @@ typedef enum OptAction {
     OPT_LOG_HELP,           /* -d help */
     OPT_MACHINE_HELP,       /* -machine help */
     OPT_ACCEL_HELP,         /* -accel help */
+    OPT_CPU_HELP,           /* -cpu help */
 } OptAction;
 
 typedef struct Options {

@@ -227,6 +227,8 @@ static int pc_logical_per_package(const MachineOptions *o)
 static int pc_init_cpu(Machine *m, PCBoard *b, char *err, int errlen)
 {
     int n = m->opt.smp_cpus > 0 ? m->opt.smp_cpus : 1;
+    if (x86_cpu_model_setup(m, err, errlen) < 0)
+        return -1;
     for (int i = 0; i < n && i < MACHINE_MAX_CPUS; i++) {
         X86CPU *cpu = calloc(1, sizeof(*cpu));
         if (!cpu) {
@@ -236,6 +238,7 @@ static int pc_init_cpu(Machine *m, PCBoard *b, char *err, int errlen)
         x86_cpu_init(cpu, m, &m->as, &m->io, &m->log);
         cpu->cpu_index = i;
         cpu->cpuid_logical = pc_logical_per_package(&m->opt);
+        cpu->model = &m->cpu_model;
         x86_cpu_reset(cpu);
         m->cpus[m->ncpus++] = cpu;
     }

@@ -120,6 +120,9 @@ static int install_kick_signal(KVMState *s)
     return pthread_sigmask(SIG_BLOCK, &set, NULL) == 0 ? 0 : -1;
 }
 
+/* kvm-cpuid.c: resolves -cpu into m->cpu_model against what KVM supports. */
+int kvm_cpu_model_init(KVMState *s, char *err, int errlen);
+
 static int kvm_init(Machine *m, char *err, int errlen)
 {
     KVMState *s = calloc(1, sizeof(*s));
@@ -141,6 +144,12 @@ static int kvm_init(Machine *m, char *err, int errlen)
     }
     if (install_kick_signal(s) < 0) {
         snprintf(err, errlen, "kvm: cannot set up the kick signal: %s", strerror(errno));
+        kvm_free(s);
+        return -1;
+    }
+    if (kvm_cpu_model_init(s, err, errlen) < 0) {    /* last: TCG resolves it on failure */
+        m->kernel_irqchip = false;
+        m->kernel_irq_set = NULL;
         kvm_free(s);
         return -1;
     }

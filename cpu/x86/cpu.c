@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cpu/x86/sysregs.h"
+#include "yl/cpumodel.h"
 
 /* Attributes of the real-mode segments after RESET: present, accessed,
  * read/write data (CS: read/execute code). */
@@ -38,7 +39,7 @@ static void fpu_reset(X87State *f)
 void x86_cpu_reset(X86CPU *cpu)
 {
     memset(cpu->regs, 0, sizeof(cpu->regs));
-    cpu->cpuid_version = X86_CPUID_VERSION;
+    cpu->cpuid_version = x86_cpu_model_version(cpu->model);
     cpu->regs[R_EDX] = cpu->cpuid_version;
     cpu->rip = cpu->next_rip = 0xfff0;
     cpu->eflags = 0x2;

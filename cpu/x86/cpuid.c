@@ -1,8 +1,10 @@
 /* CPUID: what this CPU model offers, and nothing it does not implement.
  * Leaves outside the basic and extended ranges return the data of the
- * highest basic leaf, as Intel processors do. */
+ * highest basic leaf, as Intel processors do.  The -cpu model
+ * (yl/cpumodel.h) gives the identity and hides features; it never adds. */
 #include "cpu/x86/sysregs.h"
 #include "yl/apic.h"
+#include "yl/cpumodel.h"
 
 #define CPUID_MAX_BASIC 0xdu
 #define CPUID_MAX_EXT 0x80000008u
@@ -48,12 +50,49 @@
                          CPUID_EXT_EDX_PAGE1GB | CPUID_EXT_EDX_LM)
 #define CPUID_ADDR_SIZES 0x3028u
 
-static const char cpuid_vendor[] = "GenuineIntel";
-static const char cpuid_brand[48] = "Yinglong virtual CPU";
-
 typedef struct CpuidRegs {
     uint32_t eax, ebx, ecx, edx;
 } CpuidRegs;
+
+#define CPUID_EXT_ECX_FEATURES (CPUID_EXT_ECX_ABM | CPUID_EXT_ECX_LAHF_LM)
+#define CPUID_EXT_EDX_FEATURES (LM_FEATURES_EDX | CPUID_EXT_EDX_RDTSCP)
+
+void x86_cpuid_implemented(uint32_t feat[CPUID_NWORDS])
+{
+    memset(feat, 0, CPUID_NWORDS * sizeof(feat[0]));
+    feat[CPUID_W_1_EDX] = X86_FEATURES_EDX | SSE_FEATURES_EDX | CPUID_APIC;
+    feat[CPUID_W_1_ECX] = SSE_FEATURES_ECX | CPUID_ECX_TSC_DEADLINE;
+    feat[CPUID_W_81_EDX] = CPUID_EXT_EDX_FEATURES;
+    feat[CPUID_W_81_ECX] = CPUID_EXT_ECX_FEATURES;
+}
+
+static const X86CPUModel *cpuid_model(const X86CPU *cpu)
+{
+    return cpu->model ? cpu->model : x86_cpu_model_default();
+}
+
+/* What the model hides.  OSXSAVE mirrors CR4 and goes with XSAVE. */
+static void cpuid_apply_model(const X86CPUModel *m, uint32_t leaf, CpuidRegs *r)
+{
+    const uint32_t *f = m->feat;
+    switch (leaf) {
+    case 1:
+        r->edx &= f[CPUID_W_1_EDX];
+        r->ecx &= f[CPUID_W_1_ECX] | CPUID_ECX_OSXSAVE;
+        if (!(r->ecx & CPUID_ECX_XSAVE))
+            r->ecx &= ~CPUID_ECX_OSXSAVE;
+        break;
+    case 7:
+        r->ebx &= f[CPUID_W_7_EBX];
+        r->ecx &= f[CPUID_W_7_ECX];
+        r->edx &= f[CPUID_W_7_EDX];
+        break;
+    case 0x80000001u:
+        r->edx &= f[CPUID_W_81_EDX];
+        r->ecx &= f[CPUID_W_81_ECX];
+        break;
+    }
+}
 
 static uint32_t str_dword(const char *s, int i)
 {
@@ -80,9 +119,9 @@ static void cpuid_basic(X86CPU *cpu, uint32_t leaf, CpuidRegs *r)
     switch (leaf) {
     case 0:
         r->eax = CPUID_MAX_BASIC;
-        r->ebx = str_dword(cpuid_vendor, 0);
-        r->edx = str_dword(cpuid_vendor, 1);
-        r->ecx = str_dword(cpuid_vendor, 2);
+        r->ebx = str_dword(cpuid_model(cpu)->vendor, 0);
+        r->edx = str_dword(cpuid_model(cpu)->vendor, 1);
+        r->ecx = str_dword(cpuid_model(cpu)->vendor, 2);
         break;
     case 1:
         r->eax = cpu->cpuid_version;
@@ -112,19 +151,23 @@ void x86_cpuid(X86CPU *cpu, uint32_t leaf, uint32_t *eax, uint32_t *ebx,
         if (leaf == 0x80000000u) {
             r.eax = CPUID_MAX_EXT;
         } else if (leaf == 0x80000001u) {
-            r.ecx = CPUID_EXT_ECX_ABM | CPUID_EXT_ECX_LAHF_LM;
-            r.edx = LM_FEATURES_EDX | CPUID_EXT_EDX_RDTSCP;
+            r.ecx = CPUID_EXT_ECX_FEATURES;
+            r.edx = CPUID_EXT_EDX_FEATURES;
         } else if (leaf == 0x80000008u) {
             r.eax = CPUID_ADDR_SIZES;
         } else if (leaf >= 0x80000002u && leaf <= 0x80000004u) {
+            const char *brand = cpuid_model(cpu)->model_id;
             int b = (leaf - 0x80000002u) * 4;
-            r.eax = str_dword(cpuid_brand, b);
-            r.ebx = str_dword(cpuid_brand, b + 1);
-            r.ecx = str_dword(cpuid_brand, b + 2);
-            r.edx = str_dword(cpuid_brand, b + 3);
+            r.eax = str_dword(brand, b);
+            r.ebx = str_dword(brand, b + 1);
+            r.ecx = str_dword(brand, b + 2);
+            r.edx = str_dword(brand, b + 3);
         }
+        cpuid_apply_model(cpuid_model(cpu), leaf, &r);
     } else {
-        cpuid_basic(cpu, leaf <= CPUID_MAX_BASIC ? leaf : CPUID_MAX_BASIC, &r);
+        leaf = leaf <= CPUID_MAX_BASIC ? leaf : CPUID_MAX_BASIC;
+        cpuid_basic(cpu, leaf, &r);
+        cpuid_apply_model(cpuid_model(cpu), leaf, &r);
     }
     *eax = r.eax;
     *ebx = r.ebx;

@@ -218,6 +218,9 @@ typedef struct X86CPU {
     uint64_t pdpte[4];          /* PAE: PDPTEs loaded with CR3 */
     uint32_t a20_mask;
     uint32_t cpuid_version; /* CPUID.1.EAX */
+    /* -cpu: what CPUID shows (yl/cpumodel.h); NULL: the default model.
+     * Set before x86_cpu_reset, which takes cpuid_version from it. */
+    const struct X86CPUModel *model;
     int cpu_index;          /* 0 is the bootstrap processor; = initial APIC ID */
     int cpuid_logical;      /* logical processors per package, CPUID.1
                                EBX[23:16] (with EDX.HTT when > 1) */

@@ -8,6 +8,7 @@
 
 #include "yl/chardev.h"
 #include "yl/clock.h"
+#include "yl/cpumodel.h"
 #include "yl/cpu.h"
 #include "yl/device.h"
 #include "yl/input.h"
@@ -70,6 +71,7 @@ typedef struct MachineOptions {
     const char *mem_path;
     bool mem_prealloc;
     bool mem_merge_off;
+    const char *cpu;        /* -cpu MODEL[,+flag|-flag|flag=on|off...]; NULL: max */
 } MachineOptions;
 
 typedef struct Machine {
@@ -80,6 +82,9 @@ typedef struct Machine {
     Log log;
     X86CPU *cpus[MACHINE_MAX_CPUS];
     int ncpus;
+    /* The resolved -cpu model every CPU points to (X86CPU.model): by the
+     * accelerator's init (KVM) or when the board creates the CPUs. */
+    X86CPUModel cpu_model;
     /* The CPU on whose behalf the machine is accessed right now (the one
      * the run loop is running), or NULL (main loop, device tests).  Per-CPU
      * devices such as the local APIC answer MMIO for this CPU. */
