@@ -73,11 +73,6 @@ static uint32_t hash_index(uint64_t phys_pc, uint32_t flags)
     return (uint32_t)(h >> (64 - TB_HASH_BITS));
 }
 
-static uint32_t jmp_index(uint64_t pc)
-{
-    return (uint32_t)((pc ^ (pc >> TB_JMP_CACHE_BITS)) & ((1 << TB_JMP_CACHE_BITS) - 1));
-}
-
 void tb_flush_jmp_cache(X86CPU *cpu)
 {
     if (cpu->tb_jmp)
@@ -144,7 +139,7 @@ static void tb_remove(TBCache *c, TB *tb)
         pp = &(*pp)->hash_next;
     if (*pp)
         *pp = tb->hash_next;
-    uint32_t j = jmp_index(tb->pc);
+    uint32_t j = tb_jmp_index(tb->pc);
     for (int i = 0; i < c->ncpus; i++) {
         TBJmpCache *jc = c->cpus[i]->tb_jmp;
         if (jc->entry[j] == tb)
@@ -225,21 +220,6 @@ static void tb_log_asm(X86CPU *cpu, const TB *tb)
     (void)left;
     yl_log(cpu->log, "\n");
     cs_close(&h);
-}
-
-static uint32_t tb_mode_flags(const X86CPU *cpu)
-{
-    uint32_t f = 0;
-    int mode = x86_code_mode(cpu);
-    if (mode == 64)
-        f |= TBF_CODE64;
-    else if (mode == 32)
-        f |= TBF_CODE32;
-    if (cpu->cpl == 3)
-        f |= TBF_USER;
-    if (cpu->eflags & TF_MASK)
-        f |= TBF_STEP;
-    return f;
 }
 
 /* PAUSE (F3 90) says the CPU spins waiting for another one, which in
@@ -353,19 +333,11 @@ static bool tb_matches(X86CPU *cpu, const TB *tb, uint64_t pc, uint64_t cs_base,
     return tb->valid && tb->pc == pc && tb->cs_base == cs_base && tb->flags == flags;
 }
 
-TB *tb_find(X86CPU *cpu)
+TB *tb_find_slow(X86CPU *cpu, uint64_t pc, uint64_t cs_base, uint32_t flags)
 {
     TBCache *c = cpu->tbc;
-    uint64_t cs_base = cpu->seg[R_CS].base;
-    uint64_t pc = cs_base + cpu->rip;
-    if (x86_code_mode(cpu) != 64)
-        pc = (uint32_t)pc;
-    uint32_t flags = tb_mode_flags(cpu);
-    uint32_t j = jmp_index(pc);
-    TB *tb = cpu->tb_jmp->entry[j];
-    if (tb && tb_matches(cpu, tb, pc, cs_base, flags))
-        return tb;
-
+    uint32_t j = tb_jmp_index(pc);
+    TB *tb;
     uint64_t phys_pc = x86_code_phys(cpu, pc);
     for (tb = c->hash[hash_index(phys_pc, flags)]; tb; tb = tb->hash_next) {
         if (tb->phys_pc == phys_pc && tb_matches(cpu, tb, pc, cs_base, flags) &&

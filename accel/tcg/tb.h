@@ -72,9 +72,45 @@ void tb_cache_free(TBCache *c);
 int tb_cache_attach(TBCache *c, struct X86CPU *cpu);
 /* Undoes attach; returns how many CPUs still use c. */
 int tb_cache_detach(TBCache *c, struct X86CPU *cpu);
+/* What a block is keyed by besides its address: the CPU's mode now. */
+static inline uint32_t tb_mode_flags(const X86CPU *cpu)
+{
+    uint32_t f = 0;
+    int mode = x86_code_mode(cpu);
+    if (mode == 64)
+        f |= TBF_CODE64;
+    else if (mode == 32)
+        f |= TBF_CODE32;
+    if (cpu->cpl == 3)
+        f |= TBF_USER;
+    if (cpu->eflags & TF_MASK)
+        f |= TBF_STEP;
+    return f;
+}
+
+static inline uint32_t tb_jmp_index(uint64_t pc)
+{
+    return (uint32_t)((pc ^ (pc >> TB_JMP_CACHE_BITS)) & ((1 << TB_JMP_CACHE_BITS) - 1));
+}
+
+/* tb_find past the jump cache: the hash by physical PC, else a new block. */
+TB *tb_find_slow(struct X86CPU *cpu, uint64_t pc, uint64_t cs_base, uint32_t flags);
+
 /* The block to run at the CPU's current CS:EIP, translating if needed.
- * May raise #PF/#GP for the fetch of its first instruction. */
-TB *tb_find(struct X86CPU *cpu);
+ * May raise #PF/#GP for the fetch of its first instruction.  Inline: the
+ * jump-cache hit is what runs between almost every two blocks. */
+static inline TB *tb_find(struct X86CPU *cpu)
+{
+    uint64_t cs_base = cpu->seg[R_CS].base;
+    uint32_t flags = tb_mode_flags(cpu);
+    uint64_t pc = cs_base + cpu->rip;
+    if (!(flags & TBF_CODE64))
+        pc = (uint32_t)pc;
+    TB *tb = cpu->tb_jmp->entry[tb_jmp_index(pc)];
+    if (likely(tb && tb->pc == pc && tb->flags == flags && tb->cs_base == cs_base && tb->valid))
+        return tb;
+    return tb_find_slow(cpu, pc, cs_base, flags);
+}
 /* Drops every block (arena full, or on request). */
 void tb_flush_all(TBCache *c);
 /* Invalidates the blocks overlapping [ram_offset, ram_offset + len). */
