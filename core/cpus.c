@@ -109,10 +109,17 @@ static void cpu_take_startup(X86CPU *cpu)
     int vector;
     if (!apic || !apic_take_startup(apic, &init, &vector))
         return;
+    const AccelOps *accel = cpu->machine ? cpu->machine->accel : NULL;
+    if (init && accel && accel->sync_state)
+        accel->sync_state(cpu);     /* INIT keeps the x87/SSE state: fetch it */
     if (init)
         x86_cpu_init_ipi(cpu);
+    bool started = vector >= 0 && cpu->wait_for_sipi;  /* else SIPI is ignored */
     if (vector >= 0)
         x86_cpu_sipi(cpu, (uint8_t)vector);
+    /* The X86CPU is the new state: KVM must load it before the next run. */
+    if ((init || started) && accel && accel->vcpu_reset)
+        accel->vcpu_reset(cpu->machine, cpu);
 }
 
 static bool cpu_has_work(Machine *m, X86CPU *cpu)

@@ -12,6 +12,9 @@
 
 enum { RUN_CONTINUE = -1 };
 
+/* A halted vCPU's turn while another has work (see irqchip_turn). */
+#define HALT_GLIMPSE_NS 50000
+
 static const char *const exit_names[] = {
     [KVM_EXIT_UNKNOWN] = "unknown", [KVM_EXIT_EXCEPTION] = "exception",
     [KVM_EXIT_IO] = "io", [KVM_EXIT_HYPERCALL] = "hypercall",
@@ -201,6 +204,44 @@ static int run_once(KVMState *s, KVMVcpu *v)
     return handle_exit(s, v);
 }
 
+static uint32_t mp_state_of(KVMVcpu *v)
+{
+    struct kvm_mp_state mp = { KVM_MP_STATE_RUNNABLE };
+    ioctl(v->fd, KVM_GET_MP_STATE, &mp);
+    return mp.mp_state;
+}
+
+static bool others_busy(KVMState *s, KVMVcpu *self)
+{
+    for (int i = 0; i < s->m->ncpus; i++) {
+        KVMVcpu *o = &s->vcpu[i];
+        if (o != self && o->fd >= 0 && o->mp_state == KVM_MP_STATE_RUNNABLE)
+            return true;
+    }
+    return false;
+}
+
+/* With the in-kernel irqchip KVM owns HLT, INIT and SIPI, while the vCPUs
+ * take turns in this one thread.  An AP waiting for its start-up IPI is
+ * not entered (KVM_GET_MP_STATE takes a pending INIT or SIPI, so it starts
+ * on a later turn); a halted vCPU gets only a glimpse (to take what is
+ * pending) while another has work, since in the meantime nothing but its
+ * own local APIC could wake it.  Returns the budget, 0: skip the turn. */
+static int64_t irqchip_turn(KVMState *s, KVMVcpu *v, int64_t budget_ns)
+{
+    v->mp_state = mp_state_of(v);
+    switch (v->mp_state) {
+    case KVM_MP_STATE_UNINITIALIZED:
+    case KVM_MP_STATE_INIT_RECEIVED:
+        return 0;
+    case KVM_MP_STATE_HALTED:
+        return others_busy(s, v) && budget_ns > HALT_GLIMPSE_NS ? HALT_GLIMPSE_NS
+                                                                : budget_ns;
+    default:
+        return budget_ns;
+    }
+}
+
 int kvm_vcpu_run_loop(KVMState *s, KVMVcpu *v, int64_t budget_ns)
 {
     Machine *m = s->m;
@@ -218,6 +259,8 @@ int kvm_vcpu_run_loop(KVMState *s, KVMVcpu *v, int64_t budget_ns)
         machine_request_shutdown(m, 1);
         return ACCEL_RUN_EXIT;
     }
+    if (s->irqchip && m->ncpus > 1 && (budget_ns = irqchip_turn(s, v, budget_ns)) == 0)
+        return ACCEL_RUN_HALTED;
     int64_t deadline = clock_ns(&m->clock) + budget_ns;
     slice_arm(v, budget_ns);
     int ret = ACCEL_RUN_OK;
@@ -237,5 +280,7 @@ int kvm_vcpu_run_loop(KVMState *s, KVMVcpu *v, int64_t budget_ns)
             break;
     }
     slice_disarm(s, v);
+    if (s->irqchip && m->ncpus > 1)
+        v->mp_state = mp_state_of(v);
     return ret;
 }

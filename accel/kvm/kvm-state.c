@@ -1,4 +1,5 @@
-/* X86CPU <-> KVM register state: regs, sregs, FPU/SSE, MSRs, XCR0.
+/* X86CPU <-> KVM register state: regs, sregs, FPU/SSE, MSRs, debug
+ * registers, XCR0.
  * The segment cache's flags hold descriptor bits 8..23 in place, which
  * maps field by field onto struct kvm_segment. */
 #include <errno.h>
@@ -189,6 +190,27 @@ static int xcr0_xfer(KVMVcpu *v, bool put)
     return 0;
 }
 
+static int debugregs_xfer(KVMVcpu *v, bool put)
+{
+    X86CPU *cpu = v->cpu;
+    struct kvm_debugregs d;
+    memset(&d, 0, sizeof(d));
+    if (put) {
+        for (int i = 0; i < 4; i++)
+            d.db[i] = cpu->dr[i];
+        d.dr6 = cpu->dr[6];
+        d.dr7 = cpu->dr[7];
+        return ioctl(v->fd, KVM_SET_DEBUGREGS, &d);
+    }
+    if (ioctl(v->fd, KVM_GET_DEBUGREGS, &d) < 0)
+        return -1;
+    for (int i = 0; i < 4; i++)
+        cpu->dr[i] = d.db[i];
+    cpu->dr[6] = d.dr6;
+    cpu->dr[7] = d.dr7;
+    return 0;
+}
+
 int kvm_state_put(KVMState *s, KVMVcpu *v, char *err, int errlen)
 {
     X86CPU *cpu = v->cpu;
@@ -214,6 +236,8 @@ int kvm_state_put(KVMState *s, KVMVcpu *v, char *err, int errlen)
         what = "KVM_SET_FPU";
     else if (msrs_xfer(v, true) < 0)
         what = "KVM_SET_MSRS";
+    else if (debugregs_xfer(v, true) < 0)
+        what = "KVM_SET_DEBUGREGS";
     else if (cpu->cr[4] & CR4_OSXSAVE && xcr0_xfer(v, true) < 0)
         what = "KVM_SET_XCRS";
     if (what) {
@@ -221,7 +245,11 @@ int kvm_state_put(KVMState *s, KVMVcpu *v, char *err, int errlen)
         return -1;
     }
     if (s->irqchip) {
-        struct kvm_mp_state mp = { cpu->halted ? KVM_MP_STATE_HALTED : KVM_MP_STATE_RUNNABLE };
+        /* An AP after RESET or INIT waits for a start-up IPI: the kernel's
+         * local APIC then starts it (RUNNABLE would run it from f000:fff0). */
+        struct kvm_mp_state mp = { cpu->wait_for_sipi ? KVM_MP_STATE_INIT_RECEIVED :
+                                   cpu->halted ? KVM_MP_STATE_HALTED :
+                                   KVM_MP_STATE_RUNNABLE };
         ioctl(v->fd, KVM_SET_MP_STATE, &mp);
     }
     v->state_dirty = false;
@@ -243,6 +271,8 @@ int kvm_state_get(KVMState *s, KVMVcpu *v, char *err, int errlen)
         what = "KVM_GET_FPU";
     else if (msrs_xfer(v, false) < 0)
         what = "KVM_GET_MSRS";
+    else if (debugregs_xfer(v, false) < 0)
+        what = "KVM_GET_DEBUGREGS";
     else if (xcr0_xfer(v, false) < 0)
         what = "KVM_GET_XCRS";
     if (what) {
@@ -260,8 +290,11 @@ int kvm_state_get(KVMState *s, KVMVcpu *v, char *err, int errlen)
     cpu->cpl = !(cpu->cr[0] & CR0_PE) ? 0 : (r.rflags & VM_MASK) ? 3 : sr.ss.dpl;
     if (s->irqchip) {
         struct kvm_mp_state mp;
-        if (ioctl(v->fd, KVM_GET_MP_STATE, &mp) == 0)
+        if (ioctl(v->fd, KVM_GET_MP_STATE, &mp) == 0) {
             cpu->halted = mp.mp_state == KVM_MP_STATE_HALTED;
+            cpu->wait_for_sipi = mp.mp_state == KVM_MP_STATE_INIT_RECEIVED
+                || mp.mp_state == KVM_MP_STATE_UNINITIALIZED;
+        }
     }
     v->state_valid = true;
     return 0;

@@ -32,6 +32,7 @@ typedef struct KVMVcpu {
     bool have_timer;
     bool state_valid;       /* X86CPU reflects the vCPU */
     bool state_dirty;       /* X86CPU is newer: put it before KVM_RUN */
+    uint32_t mp_state;      /* in-kernel irqchip: KVM_MP_STATE_* after its last turn */
 } KVMVcpu;
 
 typedef struct KVMState {

@@ -57,7 +57,16 @@ ldd "$YL" | awk '/=> \//{print $3} /^\t\/lib/{print $1}' | while read -r lib; do
     cp -L "$lib" "$OUT/root$lib"
 done
 
-for p in "$@"; do cp "$p" "$OUT/root/guest/"; done
+# A program's "; RUN-OPTS:" line (tests/guest/run.sh) goes along as NAME.opts.
+for p in "$@"; do
+    cp "$p" "$OUT/root/guest/"
+    n=$(basename "$p")
+    src="$HERE/../guest/${n%.*}.asm"
+    [ -r "$src" ] && sed -n 's/^; RUN-OPTS: *//p' "$src" | head -n1 > "$OUT/root/guest/${n%.*}.opts"
+    [ -s "$OUT/root/guest/${n%.*}.opts" ] || rm -f "$OUT/root/guest/${n%.*}.opts"
+done
+# The `info registers` check's own guest (tests/kvm/regs.asm), when built.
+[ -n "${KVM_REGS_PROG:-}" ] && cp "$KVM_REGS_PROG" "$OUT/root/regs.bin"
 for f in vmlinuz-cloud initrd.gz; do
     [ -s "$KIT/$f" ] && cp "$KIT/$f" "$OUT/root/linux/"
 done

@@ -14,18 +14,26 @@
 # are printed as SKIP lines (tests/kvm/README.md says why each fails).
 
 KVM_OUT := $(BUILD)/kvm
-KVM_GUESTS ?= hello irq paging pmode-basic pmode-priv smc vm86 x87
+KVM_GUESTS ?= hello irq paging pmode-basic pmode-priv realmode smc smp vm86 x87
 KVM_GUEST_PROGS := $(filter $(KVM_GUESTS:%=$(GUEST_OUT)/qemu/%.bin) \
     $(KVM_GUESTS:%=$(GUEST_OUT)/qemu/%.rom),$(GUEST_QEMU_PROGS))
 KVM_HOST_PROGS := $(filter $(KVM_GUESTS:%=$(GUEST_OUT)/%.bin) \
     $(KVM_GUESTS:%=$(GUEST_OUT)/%.rom),$(GUEST_PROGS))
 KVM_GUEST_SKIP := $(filter-out $(KVM_GUESTS),$(basename $(notdir $(GUEST_PROGS))))
 
+KVM_REGS_PROG := $(KVM_OUT)/regs.bin
+
+# The `info registers` check's guest; -DQEMU_TCG like the others.
+$(KVM_REGS_PROG): tests/kvm/regs.asm $(GUEST_LIBS)
+	@mkdir -p $(dir $@)
+	$(NASM) -f bin -DQEMU_TCG -I$(GUEST_DIR)/ -o $@ $<
+
 # Always reassembled (about 10 s): the program list may change with KVM_GUESTS.
-$(KVM_OUT)/initramfs.gz: $(YINGLONG) $(KVM_GUEST_PROGS) tests/kvm/init \
+$(KVM_OUT)/initramfs.gz: $(YINGLONG) $(KVM_GUEST_PROGS) $(KVM_REGS_PROG) tests/kvm/init \
     tests/kvm/mkinitramfs.sh kvm-initramfs-force | linux-guest
 	@echo "  GEN	$@"
-	$(Q)bash tests/kvm/mkinitramfs.sh $(KVM_OUT) $(LINUX_KIT) $(YINGLONG) $(KVM_GUEST_PROGS)
+	$(Q)KVM_REGS_PROG=$(KVM_REGS_PROG) bash tests/kvm/mkinitramfs.sh $(KVM_OUT) \
+	    $(LINUX_KIT) $(YINGLONG) $(KVM_GUEST_PROGS)
 
 kvm-guest: $(KVM_OUT)/initramfs.gz
 
@@ -44,7 +52,7 @@ check-kvm: $(KVM_OUT)/initramfs.gz $(KVM_HOST_PROGS)
 	    tests/guest/run.sh "$(YINGLONG) -accel kvm -machine pc,kernel-irqchip=$$irq" \
 	      $(KVM_HOST_PROGS) || st=1; done; \
 	else echo "check-kvm: no usable /dev/kvm on this host: nested runs only"; fi; \
-	KVM_RUN_TIMEOUT=300 KVM_TIMEOUT=1800 bash tests/kvm/run.sh $(KVM_OUT) guest,linux || st=1; \
+	KVM_SMP=$${KVM_SMP:-1,2} KVM_RUN_TIMEOUT=300 KVM_TIMEOUT=1800 bash tests/kvm/run.sh $(KVM_OUT) guest,linux || st=1; \
 	exit $$st
 
 CHECK_TARGETS += check-kvm-guest

@@ -6,7 +6,7 @@
 # TESTS: guest, linux or guest,linux (default guest).  Environment:
 #   KVM_QEMU (qemu-system-x86_64), KVM_TIMEOUT (whole boot, default 900 s),
 #   KVM_RUN_TIMEOUT (each run inside, default 120 s), KVM_SMP (1 or 1,2),
-#   KVM_LOG (the console log, default OUTDIR/console.log), KVM_D (-d items
+#   KVM_IRQCHIP (on,off: the kernel-irqchip settings to run), KVM_LOG (the console log, default OUTDIR/console.log), KVM_D (-d items
 #   for every Yinglong run inside; a failure shows the log's tail).
 set -u
 OUT=${1:?usage: run.sh OUTDIR [TESTS]}
@@ -20,7 +20,7 @@ start=$(date +%s)
 timeout "${KVM_TIMEOUT:-900}" "$QEMU" -accel tcg -cpu max -m 2G -smp 1 \
     -nodefaults -nographic -serial stdio -no-reboot \
     -kernel "$OUT/vmlinuz" -initrd "$OUT/initramfs.gz" \
-    -append "console=ttyS0 panic=-1 quiet yl.tests=$TESTS yl.smp=${KVM_SMP:-1} yl.timeout=${KVM_RUN_TIMEOUT:-120}${KVM_D:+ yl.d=$KVM_D}" \
+    -append "console=ttyS0 panic=-1 quiet yl.tests=$TESTS yl.smp=${KVM_SMP:-1} yl.irqchip=${KVM_IRQCHIP:-on,off} yl.timeout=${KVM_RUN_TIMEOUT:-120}${KVM_D:+ yl.d=$KVM_D}" \
     </dev/null 2>&1 | tr -d '\r' | tee "$LOG" | grep --line-buffered -E '^(PASS|FAIL|    |KVM-READY)'
 st=${PIPESTATUS[0]}
 pass=$(grep -c '^PASS: ' "$LOG")
