@@ -388,7 +388,7 @@ def main():
     ap.add_argument("--ir-insns", type=float, default=3e6,
                     help="ir: guest instructions per counted run")
     ap.add_argument("--timeout", type=float, default=600)
-    ap.add_argument("--boot-timeout", type=float, default=120,
+    ap.add_argument("--boot-timeout", type=float, default=300,
                     help="linux: seconds to reach /init before an emulator counts as n/a")
     args = ap.parse_args()
     args.yl_cmd = shlex.split(args.yinglong)
