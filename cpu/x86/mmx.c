@@ -156,10 +156,10 @@ void op_maskmovq(X86CPU *cpu, const Insn *d)
         off = (uint32_t)off;
     for (int i = 0; i < 8; i++)
         if ((m >> (8 * i + 7)) & 1)
-            probe_write(cpu, seg, (uint32_t)(off + i), 1);
+            probe_write(cpu, seg, off + i, 1);
     for (int i = 0; i < 8; i++)
         if ((m >> (8 * i + 7)) & 1)
-            st8(cpu, seg, (uint32_t)(off + i), (uint8_t)(v >> (8 * i)));
+            st8(cpu, seg, off + i, (uint8_t)(v >> (8 * i)));
     mmx_transition(cpu);
 }
 

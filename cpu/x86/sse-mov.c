@@ -178,8 +178,8 @@ void op_maskmovdqu(X86CPU *cpu, const Insn *d)
         off = (uint32_t)off;
     for (int i = 0; i < 16; i++)
         if (m->b[i] & 0x80)
-            probe_write(cpu, seg, (uint32_t)(off + i), 1);
+            probe_write(cpu, seg, off + i, 1);
     for (int i = 0; i < 16; i++)
         if (m->b[i] & 0x80)
-            st8(cpu, seg, (uint32_t)(off + i), v->b[i]);
+            st8(cpu, seg, off + i, v->b[i]);
 }

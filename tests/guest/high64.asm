@@ -107,6 +107,10 @@ report:
     EXPECT dword [res_cx16], 0x40, "CMPXCHG16B (high): ZF set"
     EXPECT dword [BUF + 0x280], 3, "CMPXCHG16B (high): low quadword stored"
     EXPECT dword [BUF + 0x288], 4, "CMPXCHG16B (high): high quadword stored"
+    EXPECT dword [BUF + 0x2a0], 0xffffff00, "MASKMOVDQU to [RDI] (high): byte 0"
+    EXPECT dword [BUF + 0x2ac], 0x0fffffff, "MASKMOVDQU to [RDI] (high): byte 15"
+    EXPECT dword [BUF + 0x2b0], 0xffffff00, "MASKMOVQ to [RDI] (high)"
+    EXPECT dword [BUF + 0x2b4], 0xffffffff, "MASKMOVQ (high): unmasked bytes kept"
     FINISH
 
 ; ---- 32-bit setup ------------------------------------------------------------
@@ -272,6 +276,21 @@ hi_entry:
     and eax, 0x40
     mov [rel res_cx16], eax
 
+    ; MASKMOVDQU / MASKMOVQ: implicit destination DS:[RDI], high
+    lea rdi, [rsi + 0x2a0]
+    mov rax, -1
+    mov [rdi], rax
+    mov [rdi + 8], rax
+    mov [rdi + 16], rax
+    movdqu xmm0, [rel pattern]
+    movdqu xmm6, [rel maskpat]
+    maskmovdqu xmm0, xmm6
+    add rdi, 16
+    movq mm0, [rel pattern]
+    movq mm1, [rel maskpat]
+    maskmovq mm0, mm1
+    emms
+
     ; back to legacy mode through compatibility mode, from low code
     lea rax, [rel leave64]
     mov rcx, HIGH
@@ -317,6 +336,7 @@ leave_compat:
 ; ---- data --------------------------------------------------------------------
     align 16
 pattern:    db 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
+maskpat:    db 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80
 one_five:   dq 1.5
 f_one:      dd 1.0
 f_two:      dd 2.0
