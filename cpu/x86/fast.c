@@ -1,7 +1,7 @@
 /* Specialised handlers for the hottest instruction forms, chosen once at
  * decode time (x86_insn_specialize) instead of on every execution: the
  * register-register and register-immediate ALU forms, MOV between
- * registers and to/from memory, INC/DEC and shifts by a constant, each for
+ * registers and to/from memory, INC/DEC, shifts and rotates by a constant, each for
  * a 32- or 64-bit operand; and Jcc, with JZ/JNZ testing ZF alone.
  *
  * Each one does exactly what the general handler it replaces does - the
@@ -183,6 +183,40 @@ static const InsnFn shift_fast[2][4][2] = {
       { fast_shl_I_q, fast_shl_1_q }, { fast_sar_I_q, fast_sar_1_q } },
 };
 
+/* ---- ROL/ROR of a register by a constant count (1..31 / 1..63) -----------
+ * As grp2's rotate(): only CF and OF change (OF by the count-1 formula for
+ * every count, as rotate() computes it); the other flags are folded into
+ * an EFLAGS record, as cc_set_flags(..., CC_ALL) leaves it. */
+#define DEF_ROT(name, T, BITS, LEFT, CNT)                                       \
+    static void fast_##name(X86CPU *cpu, const Insn *d)                         \
+    {                                                                           \
+        int c = (CNT);                                                          \
+        T v = (T)cpu->regs[d->rrm];                                             \
+        T r = LEFT ? (T)((v << c) | (v >> (BITS - c)))                          \
+                   : (T)((v >> c) | (v << (BITS - c)));                         \
+        uint32_t cf = LEFT ? (uint32_t)(r & 1) : (uint32_t)(r >> (BITS - 1)) & 1; \
+        uint32_t top = (uint32_t)(r >> (BITS - 1)) & 1;                         \
+        uint32_t of = LEFT ? top ^ cf : top ^ ((uint32_t)(r >> (BITS - 2)) & 1);  \
+        uint32_t f = (cc_compute_all(cpu) & ~(CC_C | CC_O)) | cf | (of ? CC_O : 0); \
+        cpu->regs[d->rrm] = r;                                                  \
+        cc_record(cpu, CC_OP_EFLAGS, 0, f, 0);                                  \
+    }
+
+DEF_ROT(rol_I_l, uint32_t, 32, 1, d->imm & 31)
+DEF_ROT(ror_I_l, uint32_t, 32, 0, d->imm & 31)
+DEF_ROT(rol_1_l, uint32_t, 32, 1, 1)
+DEF_ROT(ror_1_l, uint32_t, 32, 0, 1)
+DEF_ROT(rol_I_q, uint64_t, 64, 1, d->imm & 63)
+DEF_ROT(ror_I_q, uint64_t, 64, 0, d->imm & 63)
+DEF_ROT(rol_1_q, uint64_t, 64, 1, 1)
+DEF_ROT(ror_1_q, uint64_t, 64, 0, 1)
+
+/* By ModRM.reg: ROL (0), ROR (1); [imm, 1]. */
+static const InsnFn rot_fast[2][2][2] = {
+    { { fast_rol_I_l, fast_rol_1_l }, { fast_ror_I_l, fast_ror_1_l } },
+    { { fast_rol_I_q, fast_rol_1_q }, { fast_ror_I_q, fast_ror_1_q } },
+};
+
 /* ---- Jcc: the taken branch is op_jcc's ----------------------------------- */
 
 static inline void fast_jump(X86CPU *cpu, const Insn *d)
@@ -242,12 +276,13 @@ static InsnFn specialize_reg(const Insn *d, int q)
         return q ? fast_inc_E_q : fast_inc_E_l;
     if (fn == op_dec_E && d->op == 0xff)
         return q ? fast_dec_E_q : fast_dec_E_l;
-    if ((fn == op_grp2_E_I || fn == op_grp2_E_1) && (d->op & 1) && d->reg >= 4) {
+    if ((fn == op_grp2_E_I || fn == op_grp2_E_1) && (d->op & 1) &&
+        (d->reg >= 4 || d->reg <= 1)) {
         bool one = fn == op_grp2_E_1;
         /* A zero count leaves flags alone: the general handler knows how. */
         if (!one && (d->imm & (q ? 63 : 31)) == 0)
             return NULL;
-        return shift_fast[q][d->reg - 4][one];
+        return d->reg >= 4 ? shift_fast[q][d->reg - 4][one] : rot_fast[q][d->reg][one];
     }
     return NULL;
 }
