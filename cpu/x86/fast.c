@@ -1,8 +1,8 @@
 /* Specialised handlers for the hottest instruction forms, chosen once at
  * decode time (x86_insn_specialize) instead of on every execution: the
  * register-register and register-immediate ALU forms, MOV between
- * registers and to/from memory, INC/DEC, shifts and rotates by a constant, each for
- * a 32- or 64-bit operand; and Jcc, with JZ/JNZ testing ZF alone.
+ * registers and to/from memory, LEA, MOVZX, NOT/NEG, INC/DEC, shifts and
+ * rotates by a constant, each for a 32- or 64-bit operand; and Jcc, with JZ/JNZ testing ZF alone.
  *
  * Each one does exactly what the general handler it replaces does - the
  * same register writes and the same lazy-flag record (cc_op, dst, src,
@@ -22,6 +22,10 @@ void op_dec_E(X86CPU *cpu, const Insn *d);
 void op_grp2_E_I(X86CPU *cpu, const Insn *d);
 void op_grp2_E_1(X86CPU *cpu, const Insn *d);
 void op_jcc(X86CPU *cpu, const Insn *d);
+void op_lea(X86CPU *cpu, const Insn *d);
+void op_movzx(X86CPU *cpu, const Insn *d);
+void op_not_E(X86CPU *cpu, const Insn *d);
+void op_neg_E(X86CPU *cpu, const Insn *d);
 
 /* ---- ALU: dst op= src, with the flags alu_flags() records ----------------
  * T: the operand type, CC: the cc_op family member, W: whether the result
@@ -127,6 +131,66 @@ static void fast_load_l(X86CPU *cpu, const Insn *d)
 static void fast_load_q(X86CPU *cpu, const Insn *d)
 {
     cpu->regs[d->rreg] = ld64(cpu, d->seg, insn_ea(cpu, d));
+}
+
+/* ---- LEA, MOVZX ------------------------------------------------------------ */
+
+static void fast_lea_l(X86CPU *cpu, const Insn *d)
+{
+    cpu->regs[d->rreg] = (uint32_t)insn_ea(cpu, d);
+}
+
+static void fast_lea_q(X86CPU *cpu, const Insn *d)
+{
+    cpu->regs[d->rreg] = insn_ea(cpu, d);
+}
+
+/* A 32-bit destination zero-extends, so both operand sizes store the same. */
+static void fast_movzx_mb(X86CPU *cpu, const Insn *d)
+{
+    cpu->regs[d->rreg] = ld8(cpu, d->seg, insn_ea(cpu, d));
+}
+
+static void fast_movzx_mw(X86CPU *cpu, const Insn *d)
+{
+    cpu->regs[d->rreg] = ld16(cpu, d->seg, insn_ea(cpu, d));
+}
+
+/* Byte source AL..BL (or any with REX): the low byte of the register. */
+static void fast_movzx_rb(X86CPU *cpu, const Insn *d)
+{
+    cpu->regs[d->rreg] = (uint8_t)cpu->regs[d->rrm];
+}
+
+static void fast_movzx_rw(X86CPU *cpu, const Insn *d)
+{
+    cpu->regs[d->rreg] = (uint16_t)cpu->regs[d->rrm];
+}
+
+/* ---- NOT/NEG of a register (NEG records a SUB from 0, as op_neg_E) -------- */
+
+static void fast_not_l(X86CPU *cpu, const Insn *d)
+{
+    cpu->regs[d->rrm] = (uint32_t)~cpu->regs[d->rrm];
+}
+
+static void fast_not_q(X86CPU *cpu, const Insn *d)
+{
+    cpu->regs[d->rrm] = ~cpu->regs[d->rrm];
+}
+
+static void fast_neg_l(X86CPU *cpu, const Insn *d)
+{
+    uint32_t a = (uint32_t)cpu->regs[d->rrm], r = 0u - a;
+    cpu->regs[d->rrm] = r;
+    cc_record(cpu, CC_OP_SUBL, r, a, 0);
+}
+
+static void fast_neg_q(X86CPU *cpu, const Insn *d)
+{
+    uint64_t a = cpu->regs[d->rrm], r = 0 - a;
+    cpu->regs[d->rrm] = r;
+    cc_record(cpu, CC_OP_SUBQ, r, a, 0);
 }
 
 /* ---- INC/DEC of a register: CF survives (saved in cc_src) ----------------- */
@@ -272,6 +336,10 @@ static InsnFn specialize_reg(const Insn *d, int q)
         return q ? fast_mov_EG_q : fast_mov_EG_l;
     if (fn == op_mov_G_E && d->op == 0x8b)
         return q ? fast_mov_GE_q : fast_mov_GE_l;
+    if (fn == op_not_E && d->op == 0xf7)
+        return q ? fast_not_q : fast_not_l;
+    if (fn == op_neg_E && d->op == 0xf7)
+        return q ? fast_neg_q : fast_neg_l;
     if (fn == op_inc_E && d->op == 0xff)
         return q ? fast_inc_E_q : fast_inc_E_l;
     if (fn == op_dec_E && d->op == 0xff)
@@ -289,6 +357,8 @@ static InsnFn specialize_reg(const Insn *d, int q)
 
 static InsnFn specialize_mem(const Insn *d, int q)
 {
+    if (d->fn == op_lea)
+        return q ? fast_lea_q : fast_lea_l;
     if (d->fn == op_mov_E_G && d->op == 0x89)
         return q ? fast_store_q : fast_store_l;
     if (d->fn == op_mov_G_E && d->op == 0x8b)
@@ -309,7 +379,19 @@ void x86_insn_specialize(Insn *d)
         d->fn = specialize_jcc(d);
         return;
     }
-    if (d->map != MAP_1 || d->lock || (d->opsize != 4 && d->opsize != 8))
+    if (d->lock || (d->opsize != 4 && d->opsize != 8))
+        return;
+    if (d->fn == op_movzx) {
+        bool word = d->op & 1;
+        if (d->mod != 3)
+            d->fn = word ? fast_movzx_mw : fast_movzx_mb;
+        else if (word)
+            d->fn = fast_movzx_rw;
+        else if (d->rex || d->rrm < 4)
+            d->fn = fast_movzx_rb;
+        return;
+    }
+    if (d->map != MAP_1)
         return;
     int q = d->opsize == 8;
     if (d->fn == op_incdec_r && !q)
