@@ -164,6 +164,8 @@ static void stdio_make_raw(Chardev *c)
     memcpy(c->tty_saved, &t, sizeof(t));
     t.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
     t.c_lflag &= ~(ECHO | ECHONL | ICANON | IEXTEN);
+    if (c->mux_quit)
+        t.c_lflag &= ~ISIG;     /* Ctrl-C is the guest's; C-a x quits */
     t.c_cflag = (t.c_cflag & ~(CSIZE | PARENB)) | CS8;
     t.c_cc[VMIN] = 1;
     t.c_cc[VTIME] = 0;
@@ -192,6 +194,46 @@ int chardev_pollfds(Chardev *list, struct pollfd *fds, Chardev **who, int max)
     return n;
 }
 
+static void mux_say(Chardev *c, const char *msg)
+{
+    chardev_write(c, (const uint8_t *)msg, strlen(msg));
+}
+
+/* Takes the C-a escapes out of buf; returns how many bytes are left for
+ * the guest. */
+static int mux_filter(Chardev *c, uint8_t *buf, int n)
+{
+    int out = 0;
+    for (int i = 0; i < n; i++) {
+        uint8_t b = buf[i];
+        if (!c->mux_escape) {
+            if (b == 0x01)
+                c->mux_escape = true;
+            else
+                buf[out++] = b;
+            continue;
+        }
+        c->mux_escape = false;
+        switch (b) {
+        case 'x': case 'X':
+            mux_say(c, "\r\nyinglong: terminated (C-a x)\r\n");
+            c->mux_quit(c->mux_opaque);
+            break;
+        case 'h': case 'H': case '?':
+            mux_say(c, "\r\nC-a h    print this help\r\n"
+                       "C-a x    exit the emulator\r\n"
+                       "C-a C-a  send C-a to the guest\r\n");
+            break;
+        case 0x01:
+            buf[out++] = b;
+            break;
+        default:
+            break;          /* unknown escapes are dropped, as QEMU does */
+        }
+    }
+    return out;
+}
+
 void chardev_read_input(Chardev *c)
 {
     if (c->kind == CHARDEV_SOCKET) {
@@ -205,8 +247,12 @@ void chardev_read_input(Chardev *c)
     if (room > (int)sizeof(buf))
         room = sizeof(buf);
     ssize_t n = read(c->fd_in, buf, room);
+    if (n > 0 && c->mux_quit)
+        n = mux_filter(c, buf, n);
     if (n > 0)
         c->read(c->opaque, buf, n);
+    else if (n == 0 && c->mux_quit)
+        return;     /* only escapes: the input is still open */
     else if (n == 0 || (errno != EINTR && errno != EAGAIN))
         c->fd_in = -1;  /* end of input: stop polling it */
 }

@@ -268,6 +268,11 @@ static const char *pc_chardev_for(Machine *m, const char *opt, const char *spec,
     return c->id;
 }
 
+static void pc_mux_quit(void *opaque)
+{
+    machine_request_shutdown(opaque, 0);
+}
+
 static int pc_init_serial(Machine *m, char *err, int errlen)
 {
     const MachineOptions *o = &m->opt;
@@ -286,6 +291,11 @@ static int pc_init_serial(Machine *m, char *err, int errlen)
         const char *chr = pc_chardev_for(m, "-serial", specs[i], id, err, errlen);
         if (!chr)
             return -1;
+        Chardev *c = machine_find_chardev(m, chr);
+        if (o->nographic && c && c->kind == CHARDEV_STDIO) {
+            c->mux_quit = pc_mux_quit;
+            c->mux_opaque = m;
+        }
         snprintf(props, sizeof(props), "iobase=0x%x,irq=%d,chardev=%s",
                  com_iobase[i], com_irq[i], chr);
         if (!machine_create_device(m, "isa-serial", props, err, errlen))

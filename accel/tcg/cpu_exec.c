@@ -133,9 +133,12 @@ int cpu_exec(X86CPU *cpu, int64_t deadline_ns)
     volatile unsigned blocks = 0;
 
     if (setjmp(cpu->jmp_env)) {
-        /* An exception left a handler or a delivery early. */
+        /* An exception left a handler or a delivery early.  It counts as a
+         * block, so a guest that faults over and over still reaches the
+         * deadline check. */
         if (cpu->tb_jmp)
             cpu->tb_jmp->current = NULL;
+        blocks++;
     }
     for (;;) {
         while (cpu->exception_index >= 0) {

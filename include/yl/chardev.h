@@ -26,6 +26,12 @@ struct Chardev {
     char *sock_path;
     /* Called when a client connects (sockets), so a monitor can greet it. */
     void (*opened)(void *opaque);
+    /* -nographic: stdio takes Ctrl-A escapes as QEMU's does (C-a x quits
+     * through mux_quit, C-a h lists the keys, C-a C-a sends C-a), and
+     * Ctrl-C goes to the guest.  Set before the front end attaches. */
+    void (*mux_quit)(void *opaque);
+    void *mux_opaque;
+    bool mux_escape;        /* the last byte was C-a */
 };
 
 /* "stdio", "null", "file:PATH", "unix:PATH,server,nowait" (the
