@@ -110,17 +110,11 @@ enum { ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP };
 uint64_t alu_calc(X86CPU *cpu, int op, int size, uint64_t a, uint64_t b);
 void alu_flags(X86CPU *cpu, int op, int size, uint64_t a, uint64_t b, uint64_t r);
 
-/* Bits 63:47 all equal (48-bit linear addresses). */
-static inline bool int_canonical(uint64_t a)
-{
-    return (uint64_t)(((int64_t)a << 16) >> 16) == a;
-}
-
 /* A near control transfer to target (already masked to the operand size):
  * in 64-bit mode #GP(0) unless canonical, elsewhere beyond the CS limit. */
 static inline void near_jump_check(X86CPU *cpu, const Insn *d, uint64_t target)
 {
-    if (d->mode == 64 ? !int_canonical(target) : target > cpu->seg[R_CS].limit)
+    if (d->mode == 64 ? !x86_canonical(target) : target > cpu->seg[R_CS].limit)
         raise_exception_err(cpu, EXC_GP, 0);
 }
 

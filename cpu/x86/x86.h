@@ -368,7 +368,7 @@ static inline int x86_code_mode(const X86CPU *cpu)
 /* Bits 63:47 all equal (48-bit linear addresses). */
 static inline bool x86_canonical(uint64_t a)
 {
-    return (uint64_t)(((int64_t)a << 16) >> 16) == a;
+    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
 }
 /* IA-32e mode (EFER.LMA): 64-bit or compatibility mode. */
 static inline bool x86_lma(const X86CPU *cpu) { return cpu->msr.efer & EFER_LMA; }

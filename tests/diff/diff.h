@@ -112,6 +112,7 @@ void diff_native_run(const DiffCase *c, DiffResult *out);
 struct DiffGuest;
 /* mode64: set up for 64-bit cases (long mode) instead of 32-bit ones. */
 struct DiffGuest *diff_guest_new(bool mode64);
+void diff_guest_free(struct DiffGuest *g);
 void diff_guest_run(struct DiffGuest *g, const DiffCase *c, DiffResult *out);
 
 #endif

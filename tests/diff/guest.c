@@ -22,6 +22,14 @@ struct DiffGuest {
     bool mode64;
 };
 
+void diff_guest_free(struct DiffGuest *g)
+{
+    if (!g)
+        return;
+    harness_free(&g->h);
+    free(g);
+}
+
 struct DiffGuest *diff_guest_new(bool mode64)
 {
     struct DiffGuest *g = calloc(1, sizeof(*g));

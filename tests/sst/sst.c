@@ -549,12 +549,20 @@ int main(int argc, char **argv)
     for (int k = 0; k < 8 && s->reasons[k]; k++)
         printf(" %s %ld;", s->reasons[k], s->reason_count[k]);
     printf("\n");
+    int rc = 0;
     if (!n || s->fail) {
         printf("FAIL: sst (%ld of %ld tests failed in %d files; %ld differ by design)\n",
                s->fail, s->pass + s->fail, n, s->design);
-        return 1;
+        rc = 1;
+    } else {
+        printf("PASS: sst (%ld tests in %d files; %ld differ by design)\n", s->pass, n,
+               s->design);
     }
-    printf("PASS: sst (%ld tests in %d files; %ld differ by design)\n", s->pass, n,
-           s->design);
-    return 0;
+    harness_free(&s->h);
+    for (int k = 0; k < n; k++)
+        free(names[k]);
+    free(names);
+    free(s->line);
+    free(s);
+    return rc;
 }
