@@ -563,6 +563,7 @@ int main(int argc, char **argv)
         free(names[k]);
     free(names);
     free(s->line);
+    free(s->doc.n);
     free(s);
     return rc;
 }

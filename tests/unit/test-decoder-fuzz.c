@@ -122,6 +122,7 @@ static void fuzz_mode(bool prot)
             outcome[HARNESS_TIMEOUT], outcome[HARNESS_RESET]);
     /* Most random code faults or reaches a HLT quickly: if not, the setup
      * (not the CPU) is broken and the run tested nothing. */
+    harness_free(&h);
     ck_assert_int_gt(outcome[HARNESS_HALTED], (long)n / 2);
 }
 

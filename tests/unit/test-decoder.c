@@ -30,6 +30,7 @@ static void ctx_free(Ctx *c)
 {
     cs_close(&c->cs16);
     cs_close(&c->cs32);
+    harness_free(&c->h);
     free(c);
 }
 

@@ -79,16 +79,13 @@ void op_aam(X86CPU *cpu, const Insn *d);
 #define FLAGS_IN "sub $128, %%rsp\n\tpush %[fl]\n\tpopf\n\t"
 #define FLAGS_OUT "\n\tpushf\n\tpop %[fl]\n\tadd $128, %%rsp"
 
-#define HOST_BIN(name, insn)                                                  \
-static uint32_t host_##name(int size, uint32_t *a, uint32_t b, uint32_t fin) \
+/* 16- and 32-bit forms; HOST_BIN adds the byte form (two-operand IMUL has
+ * none: at -O0 even an unreachable "imulb" would reach the assembler). */
+#define HOST_BIN_WL(name, insn)                                               \
+static uint32_t host_wl_##name(int size, uint32_t *a, uint32_t b, uint32_t fin) \
 {                                                                             \
     uint64_t fl = fin;                                                        \
-    if (size == 1) {                                                          \
-        uint8_t x = *a, y = b;                                                \
-        asm(FLAGS_IN insn "b %[y], %[x]" FLAGS_OUT                            \
-            : [x] "+q"(x), [fl] "+r"(fl) : [y] "q"(y) : "cc", "memory");      \
-        *a = x;                                                               \
-    } else if (size == 2) {                                                   \
+    if (size == 2) {                                                          \
         uint16_t x = *a, y = b;                                               \
         asm(FLAGS_IN insn "w %[y], %[x]" FLAGS_OUT                            \
             : [x] "+r"(x), [fl] "+r"(fl) : [y] "r"(y) : "cc", "memory");      \
@@ -102,6 +99,20 @@ static uint32_t host_##name(int size, uint32_t *a, uint32_t b, uint32_t fin) \
     return (uint32_t)fl;                                                      \
 }
 
+#define HOST_BIN(name, insn)                                                  \
+HOST_BIN_WL(name, insn)                                                       \
+static uint32_t host_##name(int size, uint32_t *a, uint32_t b, uint32_t fin) \
+{                                                                             \
+    uint64_t fl = fin;                                                        \
+    if (size != 1)                                                            \
+        return host_wl_##name(size, a, b, fin);                               \
+    uint8_t x = *a, y = b;                                                    \
+    asm(FLAGS_IN insn "b %[y], %[x]" FLAGS_OUT                                \
+        : [x] "+q"(x), [fl] "+r"(fl) : [y] "q"(y) : "cc", "memory");          \
+    *a = x;                                                                   \
+    return (uint32_t)fl;                                                      \
+}
+
 HOST_BIN(add, "add")
 HOST_BIN(or, "or")
 HOST_BIN(adc, "adc")
@@ -110,7 +121,8 @@ HOST_BIN(and, "and")
 HOST_BIN(sub, "sub")
 HOST_BIN(xor, "xor")
 HOST_BIN(cmp, "cmp")
-HOST_BIN(imul2, "imul")
+HOST_BIN_WL(imul2, "imul")
+#define host_imul2 host_wl_imul2
 
 /* Shifts and rotates by CL. */
 #define HOST_SHIFT(name, insn)                                                \

@@ -33,6 +33,7 @@ static void setup(void)
 
 static void teardown(void)
 {
+    harness_free(&h);
 }
 
 /* Runs code (HLT appended); returns -1 when it ran through, else the
