@@ -17,7 +17,11 @@ KIND=${2:?}; FLAVOUR=${3:?}; SMP=${4:?}
 KIT=${LINUX_KIT:-build/linux}
 LIMIT=${LINUX_TIMEOUT:-300}
 # Every x86-64 kernel needs these; Linux refuses to boot without them.
-FLAGS=${LINUX_FLAGS:-fpu tsc cx8 cmov pae fxsr sse sse2 lm}
+# What Yinglong's default -cpu max advertises, as Linux names it (QEMU's
+# -cpu max has all of these too).
+FLAGS=${LINUX_FLAGS:-fpu de pse tsc msr pae cx8 apic sep mtrr pge cmov clflush mmx fxsr
+  sse sse2 syscall nx pdpe1gb rdtscp lm pni ssse3 sse4_1 sse4_2 movbe popcnt
+  tsc_deadline_timer xsave lahf_lm abm}
 name="linux-$KIND-$FLAVOUR-smp$SMP"
 
 case $KIND/$FLAVOUR in
