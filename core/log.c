@@ -16,6 +16,7 @@ static const struct {
     { "guest_errors", LOG_GUEST_ERRORS, "log when the guest does something invalid" },
     { "unimp", LOG_UNIMP, "log unimplemented functionality" },
     { "exec", LOG_EXEC, "show each translation block as it runs" },
+    { "nochain", LOG_NOCHAIN, "do not chain translation blocks (debugging)" },
 };
 
 int log_parse_items(const char *s, uint32_t *mask, char *err, int errlen)

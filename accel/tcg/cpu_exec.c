@@ -110,7 +110,7 @@ static inline bool chain_must_stop(X86CPU *cpu)
 }
 
 /* Runs tb and the blocks that follow it, at most max of them, while
- * nothing needs the outer loop; returns how many ran.  Not inlined: in
+ * nothing needs the outer loop (tcg_nochain: never); returns how many ran.  Not inlined: in
  * cpu_exec, the function that calls setjmp, the compiler keeps locals in
  * memory. */
 static __attribute__((noinline)) unsigned tb_run(X86CPU *cpu, TB *tb, unsigned max)
@@ -118,7 +118,7 @@ static __attribute__((noinline)) unsigned tb_run(X86CPU *cpu, TB *tb, unsigned m
     unsigned n = 0;
     for (;;) {
         tb_exec(cpu, tb);
-        if (++n >= max || chain_must_stop(cpu))
+        if (++n >= max || cpu->tcg_nochain || chain_must_stop(cpu))
             return n;
         tlb_check_generation(cpu);
         tb = tb_find(cpu);

@@ -39,6 +39,9 @@ int tb_cache_attach(TBCache *c, X86CPU *cpu)
     cpu->tb_jmp = calloc(1, sizeof(*cpu->tb_jmp));
     if (!cpu->tb_jmp)
         return -1;
+    /* -d nochain is a debugging switch of every CPU of the machine. */
+    if (cpu->log && (cpu->log->mask & LOG_NOCHAIN))
+        cpu->tcg_nochain = true;
     cpu->tbc = c;
     c->cpus[c->ncpus++] = cpu;
     return 0;
@@ -89,6 +92,7 @@ void tb_flush_all(TBCache *c)
         if (j->current)
             c->cpus[i]->tb_invalidated = true;
         j->current = NULL;
+        j->fresh = NULL;
     }
     for (uint64_t p = 0; p < c->ram_pages; p++) {
         if (c->page_tbs[p]) {
@@ -151,7 +155,6 @@ static void tb_remove(TBCache *c, TB *tb)
         if (tb->ram_start[s] != TB_NO_PAGE)
             page_list_remove(c, tb->ram_start[s] >> YL_PAGE_BITS, tb);
     tb->valid = false;
-    c->invalidated++;
 }
 
 void tb_invalidate_ram(TBCache *c, uint64_t off, uint64_t len)
@@ -163,8 +166,10 @@ void tb_invalidate_ram(TBCache *c, uint64_t off, uint64_t len)
         while (tb) {
             int slot = tb_page_slot(tb, page);
             TB *next = tb->page_next[slot];
-            if (tb->ram_start[slot] < end && off < tb->ram_end[slot])
+            if (tb->ram_start[slot] < end && off < tb->ram_end[slot]) {
                 tb_remove(c, tb);
+                c->invalidated++;
+            }
             tb = next;
         }
     }
@@ -349,4 +354,18 @@ TB *tb_find_slow(X86CPU *cpu, uint64_t pc, uint64_t cs_base, uint32_t flags)
         tb = tb_gen(cpu, pc, phys_pc, flags);
     cpu->tb_jmp->entry[j] = tb;
     return tb;
+}
+
+/* Nothing is reused: the block this CPU made last is dropped (unless a
+ * write already did) and the code decoded anew.  The new block still joins
+ * the hash and its pages' lists, so a write to its own code stops it and
+ * the arena is reclaimed by the usual flush when it fills. */
+TB *tb_find_fresh(X86CPU *cpu, uint64_t pc, uint32_t flags)
+{
+    TBJmpCache *j = cpu->tb_jmp;
+    if (j->fresh && j->fresh->valid)
+        tb_remove(cpu->tbc, j->fresh);
+    j->fresh = NULL;
+    j->fresh = tb_gen(cpu, pc, x86_code_phys(cpu, pc), flags);
+    return j->fresh;
 }

@@ -50,6 +50,7 @@ struct TB {
  * the block being executed, which an invalidation must stop. */
 typedef struct TBJmpCache {
     TB *current;
+    TB *fresh;              /* tcg_nocache: the block made last, dropped next */
     TB *entry[1 << TB_JMP_CACHE_BITS];
 } TBJmpCache;
 
@@ -95,6 +96,8 @@ static inline uint32_t tb_jmp_index(uint64_t pc)
 
 /* tb_find past the jump cache: the hash by physical PC, else a new block. */
 TB *tb_find_slow(struct X86CPU *cpu, uint64_t pc, uint64_t cs_base, uint32_t flags);
+/* tb_find with cpu->tcg_nocache: always a newly decoded block. */
+TB *tb_find_fresh(struct X86CPU *cpu, uint64_t pc, uint32_t flags);
 
 /* The block to run at the CPU's current CS:EIP, translating if needed.
  * May raise #PF/#GP for the fetch of its first instruction.  Inline: the
@@ -106,6 +109,8 @@ static inline TB *tb_find(struct X86CPU *cpu)
     uint64_t pc = cs_base + cpu->rip;
     if (!(flags & TBF_CODE64))
         pc = (uint32_t)pc;
+    if (unlikely(cpu->tcg_nocache))
+        return tb_find_fresh(cpu, pc, flags);
     TB *tb = cpu->tb_jmp->entry[tb_jmp_index(pc)];
     if (likely(tb && tb->pc == pc && tb->flags == flags && tb->cs_base == cs_base && tb->valid))
         return tb;

@@ -212,6 +212,11 @@ typedef struct X86CPU {
     volatile int exit_request;  /* leave cpu_exec at the next check */
     bool tb_invalidated;    /* a write hit the running block's code */
     uint64_t icount;        /* instructions retired (statistics, -d exec) */
+    /* Switches of the software CPU, for tests that compare its modes and
+     * for debugging (all off: the normal, fastest configuration). */
+    bool tcg_nocache;   /* translate every block afresh: nothing is reused */
+    bool tcg_nochain;   /* back to the outer loop after every block (-d nochain) */
+    bool tcg_nojit;     /* run decoded blocks in the interpreter, no host code */
     TLBEntry tlb[MMU_NMODES][TLB_SIZE];
     uint32_t tlb_generation;    /* as->generation the TLB was filled under */
     bool tlb_has_large;         /* some entry came from a 2/4 MiB page */

@@ -12,6 +12,7 @@ enum {
     LOG_GUEST_ERRORS = 1 << 3,
     LOG_UNIMP = 1 << 4,
     LOG_EXEC = 1 << 5,
+    LOG_NOCHAIN = 1 << 6,   /* not a log: every block returns to the outer loop */
 };
 
 typedef struct Log {
