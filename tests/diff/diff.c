@@ -1,6 +1,14 @@
 /* diff: runs generated cases natively and in Yinglong and compares.
  *
  *   diff [-n CASES] [-s SEED] [-t SECONDS] [-m 32|64] [-v] [-H]
+ *        [--no-cache] [--no-chain] [--no-jit] [--modes]
+ *
+ * --no-cache, --no-chain and --no-jit turn on the software CPU's switches
+ * (X86CPU.tcg_*) in the Yinglong CPU.  --modes leaves the host out: each
+ * case runs in a Yinglong CPU in the default configuration and in one with
+ * the switches given (all three when none is), and the two results must be
+ * identical - every register, all EFLAGS bits, memory, x87/SSE state and
+ * the exception - whatever the manuals leave undefined.
  *
  * -m 64 generates 64-bit integer code (long mode in Yinglong) instead of
  * the 32-bit integer/x87/SSE mix.  -s 0 takes a seed from the clock (make fuzz); -t runs for that long
@@ -8,6 +16,7 @@
  * instruction whose prefix of the sequence already differs, and failures
  * are counted per mnemonic of that instruction. */
 #include <capstone/capstone.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +37,9 @@ typedef struct Group {
 
 typedef struct Diff {
     struct DiffGuest *guest;
+    struct DiffGuest *ref;  /* --modes: the default configuration, else NULL */
+    const char *side_a, *side_b;    /* "host" / "Yinglong", or "A" / "B" */
+    char config[48];        /* the switches of guest, e.g. "nocache+nochain" */
     csh cs;
     uint64_t seed;
     Group groups[GROUPS_MAX];
@@ -150,6 +162,57 @@ static bool compare(const DiffCase *c, int ninsns, const DiffResult *h,
     return true;
 }
 
+/* --modes: two configurations of the same CPU must agree bit for bit. */
+static bool compare_exact(const DiffCase *c, const DiffResult *a, const DiffResult *b,
+                          char *why, size_t n)
+{
+    if (a->hang != b->hang)
+        return snprintf(why, n, "halted: A %d B %d", !a->hang, !b->hang), false;
+    if (a->fault != b->fault || a->fault_off != b->fault_off || a->guest_vec != b->guest_vec)
+        return snprintf(why, n, "fault: A vector %d at +%d, B vector %d at +%d",
+                        a->guest_vec, a->fault_off, b->guest_vec, b->fault_off), false;
+    int nregs = c->mode64 ? 16 : 8;
+    for (int r = 0; r < nregs; r++) {
+        uint64_t va = c->mode64 ? a->st.r64[r] : a->st.r[r];
+        uint64_t vb = c->mode64 ? b->st.r64[r] : b->st.r[r];
+        if (va != vb)
+            return snprintf(why, n, "%s: A %016" PRIx64 " B %016" PRIx64,
+                            c->mode64 ? reg_names64[r] : reg_names[r], va, vb), false;
+    }
+    if (a->st.eflags != b->st.eflags)
+        return snprintf(why, n, "eflags: A %08x B %08x", (unsigned)a->st.eflags,
+                        (unsigned)b->st.eflags), false;
+    for (uint32_t k = 0; k < DIFF_BUF_SIZE; k++)
+        if (a->mem[k] != b->mem[k])
+            return snprintf(why, n, "memory at %08x: A %02x B %02x", DIFF_BUF_ADDR + k,
+                            a->mem[k], b->mem[k]), false;
+    if (a->st.mxcsr != b->st.mxcsr || memcmp(a->st.xmm, b->st.xmm, sizeof(a->st.xmm)))
+        return snprintf(why, n, "SSE state (mxcsr A %08x B %08x, or an xmm register)",
+                        a->st.mxcsr, b->st.mxcsr), false;
+    for (size_t k = 0; k < sizeof(a->st.fpu); k++)
+        if (a->st.fpu[k] != b->st.fpu[k])
+            return snprintf(why, n, "x87 state, byte %zu of the FNSAVE image: A %02x B %02x",
+                            k, a->st.fpu[k], b->st.fpu[k]), false;
+    return true;
+}
+
+/* Runs c on both sides: host and Yinglong, or (--modes) the default
+ * configuration and the switched one. */
+static void run_sides(Diff *d, const DiffCase *c, DiffResult *a, DiffResult *b)
+{
+    if (d->ref)
+        diff_guest_run(d->ref, c, a);
+    else
+        diff_native_run(c, a);
+    diff_guest_run(d->guest, c, b);
+}
+
+static bool compare_sides(Diff *d, const DiffCase *c, int ninsns, const DiffResult *a,
+                          const DiffResult *b, char *why, size_t n)
+{
+    return d->ref ? compare_exact(c, a, b, why, n) : compare(c, ninsns, a, b, why, n);
+}
+
 /* Runs the first k instructions of c on both sides. */
 static bool run_prefix(Diff *d, const DiffCase *c, int k, DiffResult *h, DiffResult *y,
                        char *why, size_t n)
@@ -158,9 +221,8 @@ static bool run_prefix(Diff *d, const DiffCase *c, int k, DiffResult *h, DiffRes
     *p = *c;
     p->code_len = c->insn_off[k];
     p->ninsns = k;
-    diff_native_run(p, h);
-    diff_guest_run(d->guest, p, y);
-    return compare(p, k, h, y, why, n);
+    run_sides(d, p, h, y);
+    return compare_sides(d, p, k, h, y, why, n);
 }
 
 static void disasm_one(Diff *d, const uint8_t *code, int len, char *out, size_t n,
@@ -220,6 +282,8 @@ static void show_case(Diff *d, const DiffCase *c, int bad, const DiffResult *h,
 {
     printf("mismatch in case %" PRIu64 " (seed %" PRIu64 ") at instruction %d: %s\n",
            c->index, d->seed, bad, why);
+    if (d->ref)
+        printf("  A: default configuration, B: %s\n", d->config);
     for (int k = 0; k < c->ninsns; k++) {
         char text[128];
         int off = c->insn_off[k], len = c->insn_off[k + 1] - off;
@@ -230,8 +294,8 @@ static void show_case(Diff *d, const DiffCase *c, int bad, const DiffResult *h,
         printf("%*s %s\n", 3 * (12 - len) > 0 ? 3 * (12 - len) : 1, "", text);
     }
     print_state(c, "initial", &c->init);
-    print_state(c, "host", &h->st);
-    print_state(c, "Yinglong", &y->st);
+    print_state(c, d->side_a, &h->st);
+    print_state(c, d->side_b, &y->st);
 }
 
 static void count_in(Group *groups, int *ngroups, const char *name, uint64_t index)
@@ -288,14 +352,66 @@ static int group_cmp(const void *a, const void *b)
     return x->count < y->count ? 1 : x->count > y->count ? -1 : strcmp(x->name, y->name);
 }
 
+enum { OPT_NO_CACHE = 256, OPT_NO_CHAIN, OPT_NO_JIT, OPT_MODES };
+
+static const struct option long_opts[] = {
+    { "no-cache", no_argument, NULL, OPT_NO_CACHE },
+    { "no-chain", no_argument, NULL, OPT_NO_CHAIN },
+    { "no-jit", no_argument, NULL, OPT_NO_JIT },
+    { "modes", no_argument, NULL, OPT_MODES },
+    { NULL, 0, NULL, 0 },
+};
+
+static void describe_tcg(Diff *d, DiffTcg t)
+{
+    snprintf(d->config, sizeof(d->config), "%s%s%s", t.nocache ? "+nocache" : "",
+             t.nochain ? "+nochain" : "", t.nojit ? "+nojit" : "");
+    if (!d->config[0])
+        snprintf(d->config, sizeof(d->config), "+default");
+    memmove(d->config, d->config + 1, strlen(d->config));
+}
+
+/* The Yinglong CPU(s), and the host unless --modes.  Returns 0 or prints
+ * the FAIL line. */
+static int setup_sides(Diff *d, DiffTcg t, bool modes)
+{
+    if (modes && !t.nocache && !t.nochain && !t.nojit)
+        t = (DiffTcg){ true, true, true };
+    describe_tcg(d, t);
+    d->side_a = modes ? "A" : "host";
+    d->side_b = modes ? "B" : "Yinglong";
+    if (!modes && diff_native_init() < 0) {
+        printf("FAIL: diff (cannot set up the native side)\n");
+        return -1;
+    }
+    d->guest = diff_guest_new(d->mode64);
+    if (modes)
+        d->ref = diff_guest_new(d->mode64);
+    if (!d->guest || (modes && !d->ref)) {
+        printf("FAIL: diff (cannot set up the Yinglong CPU)\n");
+        return -1;
+    }
+    diff_guest_set_tcg(d->guest, t);
+    return 0;
+}
+
+static const char *test_name(const Diff *d)
+{
+    if (d->ref)
+        return d->mode64 ? "diff64-modes" : "diff-modes";
+    return d->mode64 ? "diff64" : "diff";
+}
+
 int main(int argc, char **argv)
 {
     Diff *d = calloc(1, sizeof(*d));
     uint64_t ncases = 100000;
     double seconds = 0;
+    DiffTcg tcg = { false, false, false };
+    bool modes = false;
     d->seed = 1;
     int opt;
-    while ((opt = getopt(argc, argv, "n:s:t:m:vH")) != -1) {
+    while ((opt = getopt_long(argc, argv, "n:s:t:m:vH", long_opts, NULL)) != -1) {
         switch (opt) {
         case 'n': ncases = strtoull(optarg, NULL, 0); break;
         case 's': d->seed = strtoull(optarg, NULL, 0); break;
@@ -303,27 +419,28 @@ int main(int argc, char **argv)
         case 'v': d->verbose = true; break;
         case 'H': d->histogram = true; break;
         case 'm': d->mode64 = atoi(optarg) == 64; break;
+        case OPT_NO_CACHE: tcg.nocache = true; break;
+        case OPT_NO_CHAIN: tcg.nochain = true; break;
+        case OPT_NO_JIT: tcg.nojit = true; break;
+        case OPT_MODES: modes = true; break;
         default:
             fprintf(stderr, "usage: %s [-n cases] [-s seed (0: from the clock)] "
-                            "[-t seconds] [-m 32|64] [-v]\n", argv[0]);
+                            "[-t seconds] [-m 32|64] [-v] [-H]\n"
+                            "          [--no-cache] [--no-chain] [--no-jit] "
+                            "[--modes (default vs the switches given, or all)]\n",
+                    argv[0]);
             return 2;
         }
     }
     if (d->seed == 0)
         d->seed = (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
-    if (diff_native_init() < 0) {
-        printf("FAIL: diff (cannot set up the native side)\n");
+    if (setup_sides(d, tcg, modes) < 0)
         return 1;
-    }
-    d->guest = diff_guest_new(d->mode64);
-    if (!d->guest) {
-        printf("FAIL: diff (cannot set up the Yinglong CPU)\n");
-        return 1;
-    }
     if (cs_open(CS_ARCH_X86, d->mode64 ? CS_MODE_64 : CS_MODE_32, &d->cs) != CS_ERR_OK)
         return 1;
     setvbuf(stdout, NULL, _IOLBF, 0);
-    printf("diff: seed %" PRIu64 "\n", d->seed);
+    printf("diff: seed %" PRIu64 ", Yinglong %s%s\n", d->seed, d->config,
+           d->ref ? " against the default" : "");
 
     Rng rng = { d->seed * 0x9E3779B97F4A7C15ull | 1 };
     DiffCase *c = &d->c;
@@ -338,9 +455,8 @@ int main(int argc, char **argv)
             diff_gen_case(&rng, c);
         if (d->histogram)
             count_mnemonics(d, c);
-        diff_native_run(c, &d->h);
-        diff_guest_run(d->guest, c, &d->y);
-        if (!compare(c, c->ninsns, &d->h, &d->y, why, sizeof(why))) {
+        run_sides(d, c, &d->h, &d->y);
+        if (!compare_sides(d, c, c->ninsns, &d->h, &d->y, why, sizeof(why))) {
             failed++;
             report_failure(d, c);
         }
@@ -360,13 +476,14 @@ int main(int argc, char **argv)
             printf("  %-12s %8" PRIu64 "  case %" PRIu64 "\n", d->groups[g].name,
                    d->groups[g].count, d->groups[g].example);
         printf("FAIL: %s (%" PRIu64 " of %" PRIu64 " cases differ; seed %" PRIu64 ")\n",
-               d->mode64 ? "diff64" : "diff", failed, i, d->seed);
+               test_name(d), failed, i, d->seed);
     } else {
-        printf("PASS: %s (%" PRIu64 " cases, seed %" PRIu64 ")\n",
-               d->mode64 ? "diff64" : "diff", i, d->seed);
+        printf("PASS: %s (%" PRIu64 " cases, seed %" PRIu64 ", %s%s)\n",
+               test_name(d), i, d->seed, d->config, d->ref ? " vs default" : "");
     }
     /* The sanitizer build checks for leaks at exit. */
     diff_guest_free(d->guest);
+    diff_guest_free(d->ref);
     cs_close(&d->cs);
     free(d);
     return failed ? 1 : 0;

@@ -115,4 +115,10 @@ struct DiffGuest *diff_guest_new(bool mode64);
 void diff_guest_free(struct DiffGuest *g);
 void diff_guest_run(struct DiffGuest *g, const DiffCase *c, DiffResult *out);
 
+/* The software CPU's switches (X86CPU.tcg_*): all false is the default. */
+typedef struct DiffTcg {
+    bool nocache, nochain, nojit;
+} DiffTcg;
+void diff_guest_set_tcg(struct DiffGuest *g, DiffTcg t);
+
 #endif

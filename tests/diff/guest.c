@@ -45,7 +45,12 @@ struct DiffGuest *diff_guest_new(bool mode64)
     return g;
 }
 
-
+void diff_guest_set_tcg(struct DiffGuest *g, DiffTcg t)
+{
+    g->h.cpu->tcg_nocache = t.nocache;
+    g->h.cpu->tcg_nochain = t.nochain;
+    g->h.cpu->tcg_nojit = t.nojit;
+}
 
 static void fpu_to_guest(X86CPU *cpu, const uint8_t *img)
 {
