@@ -12,9 +12,8 @@
 #define CPUID_ECX_TSC_DEADLINE (1u << 24)
 #define CPUID_HTT (1u << 28)     /* EBX[23:16] counts logical processors */
 
-/* The SSE-era features (cpu/x86/sse*.c, mmx.c, fxsave.c, xsave.c).  Held
- * back until complete: CX16 (needs the 0F C7 /1 REX.W dispatch to
- * x86_cmpxchg16b). */
+/* The SSE-era features (cpu/x86/sse*.c, mmx.c, fxsave.c, xsave.c), and
+ * CMPXCHG16B (REX.W 0F C7 /1, sse-misc.c). */
 #define CPUID_EDX_MMX (1u << 23)
 #define CPUID_EDX_CLFSH (1u << 19)
 #define CPUID_EDX_FXSR (1u << 24)
@@ -22,6 +21,7 @@
 #define CPUID_EDX_SSE2 (1u << 26)
 #define CPUID_ECX_SSE3 (1u << 0)
 #define CPUID_ECX_SSSE3 (1u << 9)
+#define CPUID_ECX_CX16 (1u << 13)
 #define CPUID_ECX_SSE41 (1u << 19)
 #define CPUID_ECX_SSE42 (1u << 20)
 #define CPUID_ECX_MOVBE (1u << 22)
@@ -32,7 +32,7 @@
 #define CPUID_EXT_EDX_RDTSCP (1u << 27)
 #define SSE_FEATURES_EDX (CPUID_EDX_MMX | CPUID_EDX_CLFSH | CPUID_EDX_FXSR | CPUID_EDX_SSE | \
     CPUID_EDX_SSE2)
-#define SSE_FEATURES_ECX (CPUID_ECX_SSE3 | CPUID_ECX_SSSE3 | CPUID_ECX_SSE41 | \
+#define SSE_FEATURES_ECX (CPUID_ECX_SSE3 | CPUID_ECX_SSSE3 | CPUID_ECX_CX16 | CPUID_ECX_SSE41 | \
     CPUID_ECX_SSE42 | CPUID_ECX_MOVBE | CPUID_ECX_POPCNT | CPUID_ECX_XSAVE)
 /* XSAVE: x87 and SSE state, in a 576-byte area (legacy region + header). */
 #define XSAVE_XCR0_SUPPORTED 3u

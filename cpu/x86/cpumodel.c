@@ -81,17 +81,37 @@ typedef struct ModelDef {
 #define V1_81_EDX (B(11) | B(20) | B(29))
 /* Family 6 model 15 (the first Intel 64 Core generation); from model 14 on
  * Linux trusts the TSC to be constant. */
-#define V1_MODEL(n) { n, "GenuineIntel", 6, 15, 6, "Yinglong x86-64-v1 CPU", \
-                      { V1_EDX, 0, 0, 0, 0, V1_81_EDX, 0 }, false, false }
+#define BASE_MODEL(n, id, ecx, edx, ext_ecx) \
+    { n, "GenuineIntel", 6, 15, 6, id, { edx, ecx, 0, 0, 0, V1_81_EDX, ext_ecx }, false, false }
+/* QEMU's qemu64 adds to that baseline sse3 (pni), cx16 and lahf_lm, and
+ * mce, mca and pse36 (hidden where the accelerator lacks them); its svm is
+ * left out: neither accelerator offers nested virtualization here. */
+#define QEMU64_ECX (B(0) | B(13))
+#define QEMU64_EDX (V1_EDX | B(7) | B(14) | B(17))
+#define QEMU64_81_ECX B(0)
+
+/* max: Intel family 6 model 26 stepping 5 (Nehalem, the first generation
+ * with SSE4.2 and POPCNT, as max has).  Not lower than model 15: Linux
+ * clears PAT on Intel family 6 models below 15 (the Pentium Pro to Core
+ * Duo "Yonah" WC erratum) and would map everything without it.  Not a
+ * newer generation either: those carry more model-keyed errata tables
+ * (TSC-deadline microcode checks, speculation bugs) that would key on
+ * microcode revisions a virtual CPU does not have. */
+#define MAX_FAMILY 6
+#define MAX_MODEL 26
+#define MAX_STEPPING 5
 
 static const ModelDef models[] = {
     { "max", "every feature the accelerator offers (default); under KVM the host's",
-      false, { "max", "GenuineIntel", 6, 3, 3, "Yinglong virtual CPU", ALL, true, false } },
+      false, { "max", "GenuineIntel", MAX_FAMILY, MAX_MODEL, MAX_STEPPING,
+               "Yinglong virtual CPU", ALL, true, false } },
     { "host", "KVM only: the host CPU as KVM supports it",
       true, { "host", "", 0, 0, 0, "", ALL, true, false } },
     { "x86-64-v1", "conservative 64-bit baseline (fpu..sse2, syscall, nx, lm)",
-      false, V1_MODEL("x86-64-v1") },
-    { "qemu64", "same as x86-64-v1", false, V1_MODEL("qemu64") },
+      false, BASE_MODEL("x86-64-v1", "Yinglong x86-64-v1 CPU", 0, V1_EDX, 0) },
+    { "qemu64", "QEMU's default: x86-64-v1 + sse3 cx16 lahf_lm (mce mca pse36)",
+      false, BASE_MODEL("qemu64", "Yinglong qemu64 CPU", QEMU64_ECX, QEMU64_EDX,
+                        QEMU64_81_ECX) },
 };
 #define NMODELS (sizeof(models) / sizeof(models[0]))
 

@@ -12,6 +12,7 @@
 #define B(n) (1u << (n))
 /* Leaf 1 ECX, EDX and 80000001h EDX bits the tests name. */
 #define ECX_SSE3 B(0)
+#define ECX_CX16 B(13)
 #define ECX_SSE42 B(20)
 #define ECX_POPCNT B(23)
 #define ECX_XSAVE B(26)
@@ -23,8 +24,12 @@
 #define EXT_PAGE1GB B(26)
 #define EXT_RDTSCP B(27)
 #define EXT_LM B(29)
+#define EXT_LAHF_LM B(0)
 #define V1_EDX (B(0) | B(2) | B(3) | B(4) | B(5) | B(6) | B(8) | B(9) | B(11) | B(12) | \
                 B(13) | B(15) | B(16) | B(19) | B(23) | B(24) | B(25) | B(26))
+/* max: family 6 model 26 stepping 5.  Linux drops PAT on Intel family 6
+ * below model 15, so max must stay at or above it. */
+#define MAX_VERSION 0x000106a5u
 
 static char err[256];
 static uint32_t impl[CPUID_NWORDS];
@@ -70,8 +75,8 @@ START_TEST(test_max_is_implemented_set)
     for (int w = 0; w < CPUID_NWORDS; w++)
         ck_assert_uint_eq(m.feat[w], impl[w]);
     /* The software CPU does these; a test that they stay advertised. */
-    ck_assert_uint_eq(impl[CPUID_W_1_ECX] & (ECX_SSE3 | ECX_SSE42 | ECX_POPCNT),
-                      ECX_SSE3 | ECX_SSE42 | ECX_POPCNT);
+    ck_assert_uint_eq(impl[CPUID_W_1_ECX] & (ECX_SSE3 | ECX_CX16 | ECX_SSE42 | ECX_POPCNT),
+                      ECX_SSE3 | ECX_CX16 | ECX_SSE42 | ECX_POPCNT);
     ck_assert_uint_eq(impl[CPUID_W_1_ECX] & ECX_AVX, 0);
     /* CPUID of the default model (no model pointer) equals max's. */
     for (uint32_t leaf = 0; leaf <= 0xd; leaf++) {
@@ -79,7 +84,10 @@ START_TEST(test_max_is_implemented_set)
         ck_assert(!memcmp(&a, &b, sizeof(a)));
     }
     Regs r = cpuid_of(&m, 1, 0);
-    ck_assert_uint_eq(r.a, 0x633);
+    ck_assert_uint_eq(r.a, MAX_VERSION);
+    ck_assert_uint_eq(r.a >> 8 & 0xf, 6);
+    ck_assert_uint_ge((r.a >> 4 & 0xf) | (r.a >> 12 & 0xf0), 15);
+    ck_assert_uint_eq(r.c & ECX_CX16, ECX_CX16);
     ck_assert_uint_eq(r.d & (EDX_SSE2 | CPUID_PAE | CPUID_PAT), EDX_SSE2 | CPUID_PAE | CPUID_PAT);
     ck_assert_uint_eq(r.c & impl[CPUID_W_1_ECX] & ~ECX_OSXSAVE, r.c & ~ECX_OSXSAVE);
     r = cpuid_of(&m, 0x80000001u, 0);
@@ -116,35 +124,42 @@ START_TEST(test_modifiers)
 }
 END_TEST
 
+/* x86-64-v1 is the psABI baseline: no CMPXCHG16B (that is v2).  qemu64
+ * adds what QEMU's qemu64 has and the software CPU implements. */
+static void check_baseline(const char *name, uint32_t ecx, uint32_t ext_ecx, const char *id)
+{
+    X86CPUModel m;
+    ck_assert_int_eq(tcg(name, &m), 0);
+    Regs r = cpuid_of(&m, 1, CR4_OSXSAVE);
+    ck_assert_uint_eq(r.a, 0x6f6);      /* family 6 model 15 stepping 6 */
+    ck_assert_uint_eq(r.d, V1_EDX & ~CPUID_APIC);   /* no APIC without a machine */
+    ck_assert_uint_eq(r.c, ecx);
+    r = cpuid_of(&m, 0x80000001u, 0);
+    ck_assert_uint_eq(r.d, EXT_SYSCALL | EXT_NX | EXT_LM);
+    ck_assert_uint_eq(r.c, ext_ecx);
+    r = cpuid_of(&m, 7, 0);
+    ck_assert_uint_eq(r.b | r.c | r.d, 0);
+    r = cpuid_of(&m, 0, 0);
+    ck_assert(!memcmp(&r.b, "Genu", 4) && !memcmp(&r.d, "ineI", 4) && !memcmp(&r.c, "ntel", 4));
+    char brand[49] = { 0 };
+    for (int k = 0; k < 3; k++) {
+        r = cpuid_of(&m, 0x80000002u + k, 0);
+        memcpy(brand + 16 * k, &r, 16);
+    }
+    ck_assert_str_eq(brand, id);
+}
+
 START_TEST(test_baseline)
 {
-    static const char *const names[] = { "x86-64-v1", "qemu64" };
-    for (int i = 0; i < 2; i++) {
-        X86CPUModel m;
-        ck_assert_int_eq(tcg(names[i], &m), 0);
-        Regs r = cpuid_of(&m, 1, CR4_OSXSAVE);
-        ck_assert_uint_eq(r.a, 0x6f6);      /* family 6 model 15 stepping 6 */
-        ck_assert_uint_eq(r.d, V1_EDX & ~CPUID_APIC);   /* no APIC without a machine */
-        ck_assert_uint_eq(r.c, 0);
-        r = cpuid_of(&m, 0x80000001u, 0);
-        ck_assert_uint_eq(r.d, EXT_SYSCALL | EXT_NX | EXT_LM);
-        ck_assert_uint_eq(r.c, 0);
-        r = cpuid_of(&m, 7, 0);
-        ck_assert_uint_eq(r.b | r.c | r.d, 0);
-        r = cpuid_of(&m, 0, 0);
-        ck_assert(!memcmp(&r.b, "Genu", 4) && !memcmp(&r.d, "ineI", 4) && !memcmp(&r.c, "ntel", 4));
-        char brand[49] = { 0 };
-        for (int k = 0; k < 3; k++) {
-            r = cpuid_of(&m, 0x80000002u + k, 0);
-            memcpy(brand + 16 * k, &r, 16);
-        }
-        ck_assert_str_eq(brand, "Yinglong x86-64-v1 CPU");
-    }
+    check_baseline("x86-64-v1", 0, 0, "Yinglong x86-64-v1 CPU");
+    check_baseline("qemu64", ECX_SSE3 | ECX_CX16, EXT_LAHF_LM, "Yinglong qemu64 CPU");
     /* Adding back what the software CPU implements is fine. */
     X86CPUModel m;
-    ck_assert_int_eq(tcg("x86-64-v1,+popcnt,+pdpe1gb", &m), 0);
-    ck_assert_uint_eq(cpuid_of(&m, 1, 0).c, ECX_POPCNT);
+    ck_assert_int_eq(tcg("x86-64-v1,+popcnt,+pdpe1gb,+cx16", &m), 0);
+    ck_assert_uint_eq(cpuid_of(&m, 1, 0).c, ECX_POPCNT | ECX_CX16);
     ck_assert_uint_eq(cpuid_of(&m, 0x80000001u, 0).d, EXT_SYSCALL | EXT_NX | EXT_LM | EXT_PAGE1GB);
+    ck_assert_int_eq(tcg("max,-cx16", &m), 0);
+    ck_assert_uint_eq(cpuid_of(&m, 1, 0).c & (ECX_CX16 | ECX_SSE42), ECX_SSE42);
 }
 END_TEST
 
@@ -188,11 +203,15 @@ START_TEST(test_kvm_filter)
     ck_assert_int_eq(x86_cpu_model_resolve("max,-avx2", kvm, true, &m, err, sizeof(err)), 0);
     ck_assert(m.host_identity);
     ck_assert_uint_eq(m.feat[CPUID_W_7_EBX], B(3));
-    ck_assert_int_eq(x86_cpu_model_resolve("qemu64", kvm, true, &m, err, sizeof(err)), 0);
+    ck_assert_int_eq(x86_cpu_model_resolve("x86-64-v1", kvm, true, &m, err, sizeof(err)), 0);
     ck_assert(!m.host_identity);
     ck_assert_uint_eq(m.feat[CPUID_W_1_EDX], V1_EDX);
     ck_assert_uint_eq(m.feat[CPUID_W_1_ECX] | m.feat[CPUID_W_7_EBX] | m.feat[CPUID_W_81_ECX], 0);
-    ck_assert_int_eq(x86_cpu_model_resolve("qemu64,+avx,+bmi1", kvm, true, &m, err,
+    /* qemu64's sse3 and lahf_lm are there, its cx16 is not. */
+    ck_assert_int_eq(x86_cpu_model_resolve("qemu64", kvm, true, &m, err, sizeof(err)), 0);
+    ck_assert_uint_eq(m.feat[CPUID_W_1_ECX], ECX_SSE3);
+    ck_assert_uint_eq(m.feat[CPUID_W_81_ECX], EXT_LAHF_LM);
+    ck_assert_int_eq(x86_cpu_model_resolve("x86-64-v1,+avx,+bmi1", kvm, true, &m, err,
                                            sizeof(err)), 0);
     ck_assert_uint_eq(m.feat[CPUID_W_1_ECX], ECX_AVX);
     ck_assert_uint_eq(m.feat[CPUID_W_7_EBX], B(3));
@@ -206,7 +225,7 @@ START_TEST(test_version_and_names)
 {
     X86CPUModel m = { .family = 0x17, .model = 0x31, .stepping = 0 };
     ck_assert_uint_eq(x86_cpu_model_version(&m), 0x00830f10);
-    ck_assert_uint_eq(x86_cpu_model_version(NULL), X86_CPUID_VERSION);
+    ck_assert_uint_eq(x86_cpu_model_version(NULL), MAX_VERSION);
     ck_assert_str_eq(x86_cpu_flag_name(CPUID_W_1_ECX, 20), "sse4_2");
     ck_assert_str_eq(x86_cpu_flag_name(CPUID_W_81_EDX, 26), "pdpe1gb");
     ck_assert_ptr_null(x86_cpu_flag_name(CPUID_W_1_EDX, 10));
