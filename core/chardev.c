@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "yl/chardev.h"
+#include "yl/machine.h"
+#include "yl/monitor.h"
 
 static Chardev *chardev_alloc(ChardevKind kind, const char *id)
 {
@@ -172,9 +174,22 @@ static void stdio_make_raw(Chardev *c)
     tcsetattr(c->fd_in, TCSANOW, &t);
 }
 
+/* On a mux a second front end (the monitor) parks as the other one; a
+ * detach (NULL) takes both off: it only happens when the machine goes. */
 void chardev_set_handlers(Chardev *c, int (*can_read)(void *),
                           void (*read)(void *, const uint8_t *, int), void *opaque)
 {
+    if (c->mux_quit && read && c->read && opaque != c->opaque) {
+        c->mux_can_read = can_read;
+        c->mux_read = read;
+        c->mux_fe_opaque = opaque;
+        return;
+    }
+    if (!read) {
+        c->mux_can_read = NULL;
+        c->mux_read = NULL;
+        c->mux_fe_opaque = NULL;
+    }
     c->can_read = can_read;
     c->read = read;
     c->opaque = opaque;
@@ -199,39 +214,102 @@ static void mux_say(Chardev *c, const char *msg)
     chardev_write(c, (const uint8_t *)msg, strlen(msg));
 }
 
-/* Takes the C-a escapes out of buf; returns how many bytes are left for
- * the guest. */
-static int mux_filter(Chardev *c, uint8_t *buf, int n)
+static void mux_swap(Chardev *c)
 {
-    int out = 0;
+    int (*can_read)(void *) = c->can_read;
+    void (*read)(void *, const uint8_t *, int) = c->read;
+    void *opaque = c->opaque;
+    c->can_read = c->mux_can_read;
+    c->read = c->mux_read;
+    c->opaque = c->mux_fe_opaque;
+    c->mux_can_read = can_read;
+    c->mux_read = read;
+    c->mux_fe_opaque = opaque;
+    c->mux_focus++;
+}
+
+/* C-a c: the other front end takes the input.  The first time the board's
+ * monitor opens here as that other front end (it greets on its own); after
+ * that the monitor greets again each time it gets the input back. */
+static void mux_switch(Chardev *c)
+{
+    if (!c->mux_read) {
+        Machine *m = c->mux_opaque;
+        if (!m || m->monitor) {
+            mux_say(c, "\r\nyinglong: no monitor on this console\r\n");
+            return;
+        }
+        mux_say(c, "\r\n");
+        if (!monitor_new(m, c) || !c->mux_read)
+            return;
+        mux_swap(c);
+        return;
+    }
+    mux_swap(c);
+    if (c->mux_focus & 1 && c->opened) {
+        mux_say(c, "\r\n");
+        c->opened(c->opaque);
+    }
+}
+
+static void mux_deliver(Chardev *c, const uint8_t *buf, int *len)
+{
+    if (*len && c->read)
+        c->read(c->opaque, buf, *len);
+    *len = 0;
+}
+
+/* One byte after C-a.  Unknown escapes are dropped, as QEMU does. */
+static void mux_escape(Chardev *c, uint8_t b, uint8_t *out, int *len)
+{
+    switch (b) {
+    case 'x': case 'X':
+        mux_say(c, "\r\nyinglong: terminated (C-a x)\r\n");
+        c->mux_quit(c->mux_opaque);
+        break;
+    case 'h': case 'H': case '?':
+        mux_say(c, "\r\nC-a h    print this help\r\n"
+                   "C-a x    exit the emulator\r\n"
+                   "C-a c    switch between console and monitor\r\n"
+                   "C-a C-a  send C-a\r\n");
+        break;
+    case 'c': case 'C':
+        mux_deliver(c, out, len);   /* what came before goes where it was typed */
+        mux_switch(c);
+        break;
+    case 0x01:
+        out[(*len)++] = b;
+        break;
+    }
+}
+
+/* Hands buf to the front end that has the input, C-a escapes taken out. */
+static void mux_input(Chardev *c, const uint8_t *buf, int n)
+{
+    uint8_t out[256];
+    int len = 0;
     for (int i = 0; i < n; i++) {
         uint8_t b = buf[i];
-        if (!c->mux_escape) {
-            if (b == 0x01)
-                c->mux_escape = true;
-            else
-                buf[out++] = b;
-            continue;
+        if (c->mux_escape) {
+            c->mux_escape = false;
+            mux_escape(c, b, out, &len);
+        } else if (b == 0x01) {
+            c->mux_escape = true;
+        } else {
+            out[len++] = b;
         }
-        c->mux_escape = false;
-        switch (b) {
-        case 'x': case 'X':
-            mux_say(c, "\r\nyinglong: terminated (C-a x)\r\n");
-            c->mux_quit(c->mux_opaque);
-            break;
-        case 'h': case 'H': case '?':
-            mux_say(c, "\r\nC-a h    print this help\r\n"
-                       "C-a x    exit the emulator\r\n"
-                       "C-a C-a  send C-a to the guest\r\n");
-            break;
-        case 0x01:
-            buf[out++] = b;
-            break;
-        default:
-            break;          /* unknown escapes are dropped, as QEMU does */
-        }
+        if (len == (int)sizeof(out))
+            mux_deliver(c, out, &len);
     }
-    return out;
+    mux_deliver(c, out, &len);
+}
+
+void chardev_input(Chardev *c, const uint8_t *buf, int len)
+{
+    if (c->mux_quit)
+        mux_input(c, buf, len);
+    else if (len > 0 && c->read)
+        c->read(c->opaque, buf, len);
 }
 
 void chardev_read_input(Chardev *c)
@@ -247,12 +325,8 @@ void chardev_read_input(Chardev *c)
     if (room > (int)sizeof(buf))
         room = sizeof(buf);
     ssize_t n = read(c->fd_in, buf, room);
-    if (n > 0 && c->mux_quit)
-        n = mux_filter(c, buf, n);
     if (n > 0)
-        c->read(c->opaque, buf, n);
-    else if (n == 0 && c->mux_quit)
-        return;     /* only escapes: the input is still open */
+        chardev_input(c, buf, n);
     else if (n == 0 || (errno != EINTR && errno != EAGAIN))
         c->fd_in = -1;  /* end of input: stop polling it */
 }

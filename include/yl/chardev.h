@@ -27,11 +27,21 @@ struct Chardev {
     /* Called when a client connects (sockets), so a monitor can greet it. */
     void (*opened)(void *opaque);
     /* -nographic: stdio takes Ctrl-A escapes as QEMU's does (C-a x quits
-     * through mux_quit, C-a h lists the keys, C-a C-a sends C-a), and
-     * Ctrl-C goes to the guest.  Set before the front end attaches. */
+     * through mux_quit, C-a h lists the keys, C-a C-a sends C-a, C-a c
+     * switches the input between the console and the monitor), and
+     * Ctrl-C goes to the guest.  Set before the front end attaches.  The
+     * board's mux_opaque is its Machine: the first C-a c opens the human
+     * monitor on this chardev unless the machine has one elsewhere. */
     void (*mux_quit)(void *opaque);
     void *mux_opaque;
     bool mux_escape;        /* the last byte was C-a */
+    /* The mux's other front end: a second chardev_set_handlers while one
+     * is attached parks here, and C-a c swaps it with the one that has
+     * the input.  mux_focus counts the swaps (odd: the second has it). */
+    int (*mux_can_read)(void *opaque);
+    void (*mux_read)(void *opaque, const uint8_t *buf, int len);
+    void *mux_fe_opaque;
+    unsigned mux_focus;
 };
 
 /* "stdio", "null", "file:PATH", "unix:PATH,server,nowait" (the
@@ -60,5 +70,8 @@ struct pollfd;
 int chardev_pollfds(Chardev *list, struct pollfd *fds, Chardev **who, int max);
 /* Reads what is available on c's input (poll said so) into its front end. */
 void chardev_read_input(Chardev *c);
+/* Hands input bytes to c's front end, through the mux's C-a escapes when
+ * c is a mux (what chardev_read_input does with the bytes it reads). */
+void chardev_input(Chardev *c, const uint8_t *buf, int len);
 
 #endif
