@@ -19,8 +19,10 @@ LIMIT=${LINUX_TIMEOUT:-300}
 # Every x86-64 kernel needs these; Linux refuses to boot without them.
 # What Yinglong's default -cpu max advertises, as Linux names it (QEMU's
 # -cpu max has all of these too).
-FLAGS=${LINUX_FLAGS:-fpu de pse tsc msr pae cx8 apic sep mtrr pge cmov clflush mmx fxsr
-  sse sse2 syscall nx pdpe1gb rdtscp lm pni ssse3 sse4_1 sse4_2 movbe popcnt
+# pat is there only while Linux takes the CPU for one without the PAT
+# erratum (Intel family 6 from model 15 on).
+FLAGS=${LINUX_FLAGS:-fpu de pse tsc msr pae cx8 apic sep mtrr pge cmov pat clflush mmx fxsr
+  sse sse2 syscall nx pdpe1gb rdtscp lm pni ssse3 cx16 sse4_1 sse4_2 movbe popcnt
   tsc_deadline_timer xsave lahf_lm abm}
 name="linux-$KIND-$FLAVOUR-smp$SMP"
 
@@ -98,6 +100,12 @@ flags=" $(marker YL-FLAGS:) "
 for x in $FLAGS; do
     [[ $flags == *" $x "* ]] || fail "CPU flag $x missing from /proc/cpuinfo"
 done
+# With the firmware's MTRRs (SeaBIOS sets them up), Linux programs its own
+# PAT layout (WC in entry 1); the direct boot has no firmware to do that.
+if [ "$KIND" = seabios ]; then
+    grep -aq 'x86/PAT: Configuration \[0-7\]: WB  WC  UC- UC' "$log" ||
+        fail "PAT not enabled: $(grep -a -m1 'x86/PAT' "$log" | cut -d' ' -f2-)"
+fi
 [ "$(marker YL-CPUINFO-CPUS:)" = "YL-CPUINFO-CPUS: $SMP" ] ||
     fail "/proc/cpuinfo lists $(marker YL-CPUINFO-CPUS:), want $SMP"
 [ "$(marker YL-NPROC:)" = "YL-NPROC: $SMP" ] ||
