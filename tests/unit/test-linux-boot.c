@@ -2,37 +2,13 @@
  * protected-mode part) loaded by pc_init, then boot_params, e820, command
  * line, initrd, ACPI pointer and the CPU's entry state checked in guest
  * memory (nothing runs). */
-#include <check.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
 #include "hw/acpi/acpi_build.h"
 #include "hw/linux_boot.h"
-#include "yl/machine.h"
+#include "tests/unit/kernel-fixture.h"
 
 #define SETUP_SECTS 2
 #define PM_SIZE 8192
 #define IMG_SIZE ((SETUP_SECTS + 1) * 512 + PM_SIZE)
-
-static char dir[64];
-
-static void put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
-static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-
-static const char *write_file(const char *name, const void *data, size_t len)
-{
-    static char path[8][128];
-    static int n;
-    char *p = path[n++ % 8];
-    snprintf(p, 128, "%s/%s", dir, name);
-    FILE *f = fopen(p, "wb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_uint_eq(fwrite(data, 1, len, f), len);
-    fclose(f);
-    return p;
-}
 
 /* Setup header of protocol `version`; the protected-mode part counts up. */
 static void make_bzimage(uint8_t *img, uint16_t version, uint32_t initrd_max)
@@ -57,34 +33,10 @@ static void make_bzimage(uint8_t *img, uint16_t version, uint32_t initrd_max)
         pm[i] = i * 7 + 3;
 }
 
-static Machine *boot_ram(const char *kernel, const char *initrd, const char *append,
-                         uint64_t ram, char *err, int errlen)
-{
-    Machine *m = calloc(1, sizeof(*m));
-    machine_init(m);
-    m->opt.ram_size = ram;
-    m->opt.nodefaults = true;
-    m->opt.kernel = kernel;
-    m->opt.initrd = initrd;
-    m->opt.append = append;
-    if (pc_init(m, err, errlen) < 0) {
-        machine_destroy(m);
-        free(m);
-        return NULL;
-    }
-    return m;
-}
-
 static Machine *boot(const char *kernel, const char *initrd, const char *append,
                      char *err, int errlen)
 {
     return boot_ram(kernel, initrd, append, 64 << 20, err, errlen);
-}
-
-static void done(Machine *m)
-{
-    machine_destroy(m);
-    free(m);
 }
 
 static uint64_t rd(Machine *m, uint64_t a, unsigned n) { return phys_read(&m->as, a, n); }
@@ -293,25 +245,7 @@ END_TEST
 
 int main(void)
 {
-    snprintf(dir, sizeof(dir), "/tmp/yl-test-linux-%d", (int)getpid());
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "mkdir -p %s", dir);
-    if (system(cmd) != 0)
-        return EXIT_FAILURE;
-    Suite *s = suite_create("linux-boot");
-    TCase *tc = tcase_create("linux-boot");
-    tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, test_entry_state);
-    tcase_add_test(tc, test_boot_params);
-    tcase_add_test(tc, test_high_memory_and_64bit_entry);
-    tcase_add_test(tc, test_errors);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_ENV);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        failed++;
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    const TTest *const tests[] = { test_entry_state, test_boot_params,
+                                   test_high_memory_and_64bit_entry, test_errors };
+    return kernel_test_main("linux", tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -1,32 +1,8 @@
 /* The multiboot v1 loader: images written here, loaded by pc_init, then
  * checked in guest memory and CPU state (nothing runs). */
-#include <check.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include "yl/machine.h"
+#include "tests/unit/kernel-fixture.h"
 
 #define MB_MAGIC 0x1badb002u
-
-static char dir[64];
-
-static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-static void put16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
-
-static const char *write_file(const char *name, const void *data, size_t len)
-{
-    static char path[8][128];
-    static int n;
-    char *p = path[n++ % 8];
-    snprintf(p, 128, "%s/%s", dir, name);
-    FILE *f = fopen(p, "wb");
-    ck_assert_ptr_nonnull(f);
-    fwrite(data, 1, len, f);
-    fclose(f);
-    return p;
-}
 
 /* a.out kludge kernel loaded at 1 MiB: header at offset 8, code "NOP HLT". */
 static size_t make_aout(uint8_t *img, uint32_t flags, uint32_t load_addr, uint32_t checksum_adj)
@@ -77,30 +53,6 @@ static size_t make_elf(uint8_t *img)
     return 0x1100;
 }
 
-static Machine *boot(const char *kernel, const char *initrd, const char *append,
-                     uint64_t ram, char *err, int errlen)
-{
-    Machine *m = calloc(1, sizeof(*m));
-    machine_init(m);
-    m->opt.ram_size = ram;
-    m->opt.nodefaults = true;
-    m->opt.kernel = kernel;
-    m->opt.initrd = initrd;
-    m->opt.append = append;
-    if (pc_init(m, err, errlen) < 0) {
-        machine_destroy(m);
-        free(m);
-        return NULL;
-    }
-    return m;
-}
-
-static void done(Machine *m)
-{
-    machine_destroy(m);
-    free(m);
-}
-
 static uint32_t rd32(Machine *m, uint64_t a) { return phys_read(&m->as, a, 4); }
 
 static void read_str(Machine *m, uint32_t a, char *buf, size_t n)
@@ -118,7 +70,7 @@ START_TEST(test_aout_with_modules)
     write_file("m1", "x", 1);
     char initrd[300];
     snprintf(initrd, sizeof(initrd), "%s a1 a2,%s/m1", m0, dir);
-    Machine *m = boot(k, initrd, "console=ttyS0", 64 << 20, err, sizeof(err));
+    Machine *m = boot_ram(k, initrd, "console=ttyS0", 64 << 20, err, sizeof(err));
     ck_assert_msg(m, "%s", err);
     X86CPU *cpu = m->cpus[0];
     ck_assert_uint_eq(cpu->regs[R_EAX], 0x2badb002);
@@ -176,7 +128,7 @@ START_TEST(test_elf_and_high_memory)
     static uint8_t img[0x1100];
     char err[256];
     const char *k = write_file("k.elf", img, make_elf(img));
-    Machine *m = boot(k, NULL, NULL, 0x100000000ull, err, sizeof(err));  /* 4 GiB */
+    Machine *m = boot_ram(k, NULL, NULL, 0x100000000ull, err, sizeof(err));  /* 4 GiB */
     ck_assert_msg(m, "%s", err);
     X86CPU *cpu = m->cpus[0];
     ck_assert_uint_eq(cpu->rip, 0x200010);      /* entry made physical */
@@ -200,49 +152,32 @@ START_TEST(test_errors)
     uint8_t img[64];
     char err[256];
     const char *k = write_file("bad-sum.bin", img, make_aout(img, 0, 0x100000, 1));
-    ck_assert_ptr_null(boot(k, NULL, NULL, 64 << 20, err, sizeof(err)));
+    ck_assert_ptr_null(boot_ram(k, NULL, NULL, 64 << 20, err, sizeof(err)));
     ck_assert_msg(strstr(err, "checksum"), "%s", err);
     memset(img, 0, sizeof(img));
     k = write_file("zero.bin", img, sizeof(img));
-    ck_assert_ptr_null(boot(k, NULL, NULL, 64 << 20, err, sizeof(err)));
+    ck_assert_ptr_null(boot_ram(k, NULL, NULL, 64 << 20, err, sizeof(err)));
     ck_assert_msg(strstr(err, "not a multiboot kernel"), "%s", err);
     k = write_file("far.bin", img, make_aout(img, 0, 0x8000000, 0));   /* 128 MiB */
-    ck_assert_ptr_null(boot(k, NULL, NULL, 64 << 20, err, sizeof(err)));
+    ck_assert_ptr_null(boot_ram(k, NULL, NULL, 64 << 20, err, sizeof(err)));
     ck_assert_msg(strstr(err, "outside RAM"), "%s", err);
     k = write_file("rom.bin", img, make_aout(img, 0, 0xf0000, 0));
-    ck_assert_ptr_null(boot(k, NULL, NULL, 64 << 20, err, sizeof(err)));
+    ck_assert_ptr_null(boot_ram(k, NULL, NULL, 64 << 20, err, sizeof(err)));
     ck_assert_msg(strstr(err, "outside RAM"), "%s", err);
     k = write_file("video.bin", img, make_aout(img, 0x8, 0x100000, 0));  /* bit 3 */
-    ck_assert_ptr_null(boot(k, NULL, NULL, 64 << 20, err, sizeof(err)));
+    ck_assert_ptr_null(boot_ram(k, NULL, NULL, 64 << 20, err, sizeof(err)));
     ck_assert_msg(strstr(err, "unsupported multiboot"), "%s", err);
     k = write_file("ok.bin", img, make_aout(img, 0, 0x100000, 0));
-    ck_assert_ptr_null(boot(k, "/nonexistent-module", NULL, 64 << 20, err, sizeof(err)));
+    ck_assert_ptr_null(boot_ram(k, "/nonexistent-module", NULL, 64 << 20, err, sizeof(err)));
     ck_assert_msg(strstr(err, "/nonexistent-module"), "%s", err);
-    ck_assert_ptr_null(boot("/nonexistent-kernel", NULL, NULL, 64 << 20, err, sizeof(err)));
+    ck_assert_ptr_null(boot_ram("/nonexistent-kernel", NULL, NULL, 64 << 20, err, sizeof(err)));
     ck_assert_msg(strstr(err, "/nonexistent-kernel"), "%s", err);
 }
 END_TEST
 
 int main(void)
 {
-    snprintf(dir, sizeof(dir), "/tmp/yl-test-mb-%d", (int)getpid());
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "mkdir -p %s", dir);
-    if (system(cmd) != 0)
-        return EXIT_FAILURE;
-    Suite *s = suite_create("multiboot");
-    TCase *tc = tcase_create("multiboot");
-    tcase_set_timeout(tc, 30);
-    tcase_add_test(tc, test_aout_with_modules);
-    tcase_add_test(tc, test_elf_and_high_memory);
-    tcase_add_test(tc, test_errors);
-    suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_ENV);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        failed++;
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    const TTest *const tests[] = { test_aout_with_modules, test_elf_and_high_memory,
+                                   test_errors };
+    return kernel_test_main("mb", tests, sizeof(tests) / sizeof(tests[0]));
 }
