@@ -26,29 +26,7 @@ if ! command -v nasm >/dev/null; then
     exit 0
 fi
 
-# boot NAME EMULATOR-ARGS...: runs one guest, status in $st_run, COM1 in
-# $dir/NAME.out
-boot() {
-    local name=$1
-    shift
-    timeout "$LIMIT" $EMU -nodefaults -m 64 -display none -serial file:"$dir/$name.out" \
-        -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-        -chardev file,id=dbg,path="$dir/$name.bios" \
-        -device isa-debugcon,iobase=0x402,chardev=dbg "$@" </dev/null >"$dir/$name.err" 2>&1
-    st_run=$?
-}
-
-report() {
-    local name=$1 why=$2
-    if [ -z "$why" ]; then
-        echo "PASS: $name"
-        return 0
-    fi
-    echo "FAIL: $name ($why)"
-    echo "--- serial:"; tail -n 15 "$dir/$name.out" 2>/dev/null
-    echo "--- emulator:"; tail -n 5 "$dir/$name.err"
-    return 1
-}
+. "$here/lib.sh"
 
 # judge_guest NAME PMBA-LINE: the guest's plan, all checks ok, the S5 write
 # reached, and the process gone with status 0 right after it.
