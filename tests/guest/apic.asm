@@ -4,6 +4,7 @@
 ; through I/O APIC pin 2 with the 8259 masked, and the HPET's timer 0 in
 ; legacy replacement mode, periodic, through the same I/O APIC pin.
 %include "lib/pm.inc"
+%include "lib/pic.inc"
 
 APIC        equ 0xfee00000
 IOAPIC      equ 0xfec00000
@@ -257,23 +258,7 @@ test_main:
 
 ; Both 8259s remapped to 20h/28h and fully masked.
 pic_mask_all:
-    mov al, 0x11
-    out 0x20, al
-    out 0xa0, al
-    mov al, 0x20
-    out 0x21, al
-    mov al, 0x28
-    out 0xa1, al
-    mov al, 0x04
-    out 0x21, al
-    mov al, 0x02
-    out 0xa1, al
-    mov al, 0x01
-    out 0x21, al
-    out 0xa1, al
-    mov al, 0xff
-    out 0x21, al
-    out 0xa1, al
+    PIC_INIT 0xff, 0xff
     ret
 
 ; eax = vector, ebx = handler: a DPL0 interrupt gate

@@ -4,30 +4,13 @@
 ; instruction after HLT, IF=0 in an interrupt gate, ISR/IRR/IMR of the
 ; PIC, a request held pending while IF=0, and the PIT read-back status.
 %include "lib/pm.inc"
+%include "lib/pic.inc"
 
 PIT_DIVISOR equ 1193                ; about 1 kHz
 
 TEST_BEGIN "irq"
 test_main:
-    ; ICW1..ICW4 for both PICs: vectors 20h and 28h, cascade on IRQ2, 8086 mode
-    mov al, 0x11
-    out 0x20, al
-    out 0xa0, al
-    mov al, 0x20
-    out 0x21, al
-    mov al, 0x28
-    out 0xa1, al
-    mov al, 0x04
-    out 0x21, al
-    mov al, 0x02
-    out 0xa1, al
-    mov al, 0x01
-    out 0x21, al
-    out 0xa1, al
-    mov al, 0xfe                    ; only IRQ0
-    out 0x21, al
-    mov al, 0xff
-    out 0xa1, al
+    PIC_INIT 0xfe, 0xff             ; vectors 20h and 28h, only IRQ0
     in al, 0x21
     movzx eax, al
     EXPECT eax, 0xfe, "IMR reads back the mask"
