@@ -30,7 +30,7 @@ ALL_CFLAGS = $(CFLAGS_COMMON) $(OPT) $(SAN) $(LIB_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SAN) $(LDFLAGS)
 LIBS_ALL = $(LIB_LIBS) -lm -lpthread
 
-LIB_SRCS := $(sort $(wildcard core/*.c cpu/x86/*.c accel/tcg/*.c hw/*.c \
+LIB_SRCS := $(sort $(wildcard core/*.c cpu/x86/*.c accel/tcg/*.c accel/tcg/jit/*.c hw/*.c \
     hw/*/*.c block/*.c ui/*.c monitor/*.c))
 LIB_SRCS := $(filter-out core/main.c,$(LIB_SRCS))
 ifeq ($(CONFIG_KVM),1)

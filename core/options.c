@@ -120,7 +120,7 @@ static int opt_machine(Options *o, const char *arg, char *err, int errlen)
     return 0;
 }
 
-/* -accel NAME[:NAME...][,thread=single][,kernel-irqchip=on|off] */
+/* -accel NAME[:NAME...][,thread=single][,kernel-irqchip=on|off][,jit=on|off] */
 static int opt_accel(Options *o, const char *arg, char *err, int errlen)
 {
     if (!strcmp(arg, "help")) {
@@ -134,6 +134,11 @@ static int opt_accel(Options *o, const char *arg, char *err, int errlen)
         p++;
         size_t n = strcspn(p, ",");
         if (item_is(p, n, "thread=single")) {
+        } else if (n > 4 && !strncmp(p, "jit=", 4)) {
+            int v = opt_bool("-accel", arg, p + 4, n - 4, err, errlen);
+            if (v < 0)
+                return -1;
+            o->machine.tcg_jit_off = !v;
         } else if (n > 15 && !strncmp(p, "kernel-irqchip=", 15)) {
             if (opt_irqchip(o, "-accel", arg, p, n, err, errlen) < 0)
                 return -1;
@@ -562,7 +567,7 @@ static const OptDesc opt_table[] = {
     { "machine", "pc[,accel=A][,kernel-irqchip=on|off][,mem-merge=on|off]",
       "select the machine (only pc) and its properties", opt_machine },
     { "M", "pc", "same as -machine", opt_machine },
-    { "accel", "tcg|kvm|kvm:tcg[,kernel-irqchip=on|off]",
+    { "accel", "tcg|kvm|kvm:tcg[,kernel-irqchip=on|off][,jit=on|off]",
       "select the accelerator (a list is tried in order)", opt_accel },
     { "enable-kvm", NULL, "same as -accel kvm", opt_enable_kvm },
     { "cpu", "MODEL[,+flag|-flag...]", "CPU model and features (-cpu help lists them)",

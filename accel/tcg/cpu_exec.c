@@ -44,6 +44,15 @@ _Noreturn void raise_interrupt_sw(X86CPU *cpu, int vec)
  * its partial count to the statistics). */
 static inline void tb_exec(X86CPU *cpu, TB *tb)
 {
+    /* The block's host code, where it has some; the shadow case stays
+     * with the interpreter, which knows to stop after one instruction. */
+    if (likely(tb->host && !cpu->inhibit_irq && !cpu->tcg_nojit)) {
+        cpu->tb_jmp->current = tb;
+        cpu->tb_invalidated = false;
+        cpu->icount += tb->host(cpu);
+        cpu->tb_jmp->current = NULL;
+        return;
+    }
     const Insn *d = tb->insn;
     const Insn *end = d + tb->n;
     bool shadow = cpu->inhibit_irq;

@@ -29,6 +29,9 @@ TBCache *tb_cache_new(AddressSpace *as, size_t arena_bytes)
     }
     c->arena_size = arena_bytes;
     c->as = as;
+    /* Host code: a quarter of the block arena's reservation is plenty
+     * (a decoded instruction is larger than its code). */
+    c->jit = jit_buffer_new(arena_bytes / 4);
     return c;
 }
 
@@ -66,6 +69,7 @@ void tb_cache_free(TBCache *c)
     if (!c)
         return;
     munmap(c->arena, c->arena_size);
+    jit_buffer_free(c->jit);
     free(c->page_tbs);
     free(c);
 }
@@ -101,6 +105,8 @@ void tb_flush_all(TBCache *c)
         }
     }
     c->arena_used = 0;
+    if (c->jit)
+        jit_buffer_reset(c->jit);
     c->flushes++;
 }
 
@@ -250,7 +256,7 @@ static bool insn_is_pause(const Insn *d)
 static TB *tb_alloc(TBCache *c)
 {
     size_t need = sizeof(TB) + TB_MAX_INSNS * sizeof(Insn);
-    if (c->arena_used + need > c->arena_size)
+    if (c->arena_used + need > c->arena_size || (c->jit && jit_buffer_full(c->jit)))
         tb_flush_all(c);
     return (TB *)(c->arena + c->arena_used);
 }
@@ -328,6 +334,8 @@ static TB *tb_gen(X86CPU *cpu, uint64_t pc, uint64_t phys_pc, uint32_t flags)
         if (tb->ram_start[s] != TB_NO_PAGE)
             tb_link_page(c, tb, s);
     c->generated++;
+    if (c->jit)
+        tb->host = jit_translate(c->jit, tb);
     if (cpu->log && (cpu->log->mask & LOG_IN_ASM))
         tb_log_asm(cpu, tb);
     return tb;

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "accel/tcg/jit/jit.h"
 #include "cpu/x86/x86.h"
 #include "yl/machine.h"
 
@@ -41,6 +42,7 @@ struct TB {
      * not in the RAM block, e.g. ROM, which needs no invalidation). */
     uint64_t ram_start[2], ram_end[2];
     uint64_t phys_page2;    /* second page's physical address, or TB_NO_PAGE */
+    JitCode host;           /* its host code (jit.h), or NULL */
     TB *hash_next;
     TB *page_next[2];
     Insn insn[];
@@ -56,6 +58,7 @@ typedef struct TBJmpCache {
 
 typedef struct TBCache {
     uint8_t *arena;
+    JitBuffer *jit;         /* host code of the blocks; NULL: interpreter only */
     size_t arena_size, arena_used;
     TB *hash[1 << TB_HASH_BITS];
     TB **page_tbs;          /* per RAM page: TBs with code there */

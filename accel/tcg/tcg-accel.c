@@ -44,6 +44,8 @@ static int tcg_vcpu_create(Machine *m, X86CPU *cpu)
         if (m)
             m->accel_state = c;
     }
+    if (m && m->opt.tcg_jit_off)
+        cpu->tcg_nojit = true;
     if (tb_cache_attach(c, cpu) < 0) {
         if (!c->ncpus)
             tcg_cache_free(m, c);

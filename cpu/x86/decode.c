@@ -447,6 +447,11 @@ static int decode_limited(X86CPU *cpu, uint64_t lin, uint64_t limit, int mode, I
     return f.n;
 }
 
+bool x86_insn_always_faults(const Insn *d)
+{
+    return d->fn == op_ud || d->fn == op_too_long;
+}
+
 int x86_decode_mode(X86CPU *cpu, uint64_t lin, int mode, Insn *d)
 {
     return decode_limited(cpu, lin, UINT64_MAX, mode, d);

@@ -146,6 +146,9 @@ int x86_decode_bounded(X86CPU *cpu, uint64_t lin, uint64_t limit, int mode, Insn
 void x86_insn_specialize(Insn *d);
 /* The handler that raises #UD, for comparisons in tests. */
 void op_ud(X86CPU *cpu, const Insn *d);
+/* The instruction raises #UD or #GP (too long) whatever the state: the
+ * JIT leaves it to its handler. */
+bool x86_insn_always_faults(const Insn *d);
 /* The table entry for an encoding (pfx: PFXSEL_NONE/66/F3/F2 as the last
  * of those prefixes seen), or NULL. */
 const OpDef *x86_opdef_lookup_mode(int mode, int pfx, int map, int op, int mod, int reg, int rm);

@@ -66,6 +66,7 @@ typedef struct MachineOptions {
      * tried in order ("kvm:tcg"); NULL: tcg. */
     const char *accel;
     bool kernel_irqchip_off;    /* -machine kernel-irqchip=off */
+    bool tcg_jit_off;       /* -accel tcg,jit=off: the software CPU interprets */
     /* Guest RAM backing (both accelerators): -mem-path DIR (a file there,
      * e.g. on hugetlbfs), -mem-prealloc, -machine mem-merge=on|off. */
     const char *mem_path;

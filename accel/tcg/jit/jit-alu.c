@@ -1,0 +1,269 @@
+/* Native code for the register forms of the integer ALU: ADD OR AND SUB
+ * XOR CMP TEST, MOV, INC/DEC, NOT, NEG and shifts by a constant, for
+ * 32- and 64-bit operands.  Guest registers stay in cpu->regs; RAX, RCX
+ * and RDX hold the operands and the result.  Each form records the lazy
+ * flags exactly as its interpreter handler does (fast.c), unless flag
+ * liveness proved the record dead, and leaves the host's flags equal to
+ * the guest's for a following Jcc. */
+#include "accel/tcg/jit/jit-internal.h"
+
+/* An ALU operation the host runs as it is (ADC and SBB read CF: not here). */
+static bool alu_native(int op)
+{
+    return op != HA_ADC && op != HA_SBB;
+}
+
+static bool decodes_ok(const Insn *d)
+{
+    return !d->lock && (d->opsize == 4 || d->opsize == 8) && !x86_insn_always_faults(d);
+}
+
+static int alu_cc(int op, int size)
+{
+    int fam = op == HA_ADD ? CC_OP_ADDB : (op == HA_SUB || op == HA_CMP) ? CC_OP_SUBB : CC_OP_LOGICB;
+    return cc_op_sized(fam, size);
+}
+
+/* The ALU forms this file runs: operation, destination register, and the
+ * source register or an immediate.  Returns false for anything else. */
+typedef struct AluForm {
+    int op;             /* HA_*, or -1 for TEST */
+    int dst, src;       /* guest registers; src -1: immediate */
+    uint64_t imm;
+} AluForm;
+
+static bool alu_form(const Insn *d, AluForm *f)
+{
+    if (d->map != MAP_1)
+        return false;
+    uint8_t op = d->op;
+    if (op < 0x40 && (op & 7) <= 5 && (op & 6) != 6) {
+        f->op = op >> 3;
+        if ((op & 7) == 5) {
+            *f = (AluForm){ op >> 3, R_EAX, -1, d->imm };
+            return alu_native(f->op);
+        }
+        if (d->mod != 3 || (op & 7) == 0 || (op & 7) == 2 || (op & 7) == 4)
+            return false;
+        if ((op & 7) == 1)
+            *f = (AluForm){ op >> 3, d->rrm, d->rreg, 0 };
+        else
+            *f = (AluForm){ op >> 3, d->rreg, d->rrm, 0 };
+        return alu_native(f->op);
+    }
+    if ((op == 0x81 || op == 0x83) && d->mod == 3) {
+        *f = (AluForm){ d->reg, d->rrm, -1, d->imm };
+        return alu_native(f->op);
+    }
+    if (op == 0x85 && d->mod == 3) {
+        *f = (AluForm){ -1, d->rrm, d->rreg, 0 };
+        return true;
+    }
+    if (op == 0xa9) {
+        *f = (AluForm){ -1, R_EAX, -1, d->imm };
+        return true;
+    }
+    if (op == 0xf7 && d->mod == 3 && d->reg <= 1) {
+        *f = (AluForm){ -1, d->rrm, -1, d->imm };
+        return true;
+    }
+    return false;
+}
+
+static bool is_incdec(const Insn *d)
+{
+    if (d->map != MAP_1)
+        return false;
+    if (d->op >= 0x40 && d->op <= 0x4f)
+        return d->mode != 64;
+    return d->op == 0xff && d->mod == 3 && d->reg <= 1;
+}
+
+static bool is_shift_imm(const Insn *d)
+{
+    if (d->map != MAP_1 || d->mod != 3 || (d->op != 0xc1 && d->op != 0xd1))
+        return false;
+    if (d->reg != 4 && d->reg != 5 && d->reg != 7)
+        return false;
+    int mask = d->opsize == 8 ? 63 : 31;
+    return d->op == 0xd1 || (d->imm & mask) != 0;
+}
+
+bool jit_insn_kills_flags(const Insn *d, int mode)
+{
+    (void)mode;
+    AluForm f;
+    if (!decodes_ok(d))
+        return false;
+    if (alu_form(d, &f))
+        return true;
+    if (d->map == MAP_1 && d->op == 0xf7 && d->mod == 3 && d->reg == 3)
+        return true;    /* NEG */
+    return is_shift_imm(d);
+}
+
+int jit_alu_compute(JitCtx *c, int op, int size, int ra, int rb, int rcopy)
+{
+    Emit *e = &c->e;
+    int hop = op < 0 ? HA_AND : op == HA_CMP ? HA_SUB : op;
+    bool arith = hop == HA_ADD || hop == HA_SUB;
+    if (arith && c->flags_live)
+        e_mov_rr(e, 8, rcopy, ra);
+    e_alu_rr(e, hop, size, ra, rb);
+    c->host_cc = op < 0 ? cc_op_sized(CC_OP_LOGICB, size) : alu_cc(op, size);
+    return c->host_cc;
+}
+
+void jit_alu_record(JitCtx *c, int op, int cc, int ra, int rb, int rcopy)
+{
+    bool arith = op == HA_ADD || op == HA_SUB || op == HA_CMP;
+    if (op < 0 || !arith)
+        jit_record_flags(c, cc, ra, H_NONE, H_NONE);
+    else
+        jit_record_flags(c, cc, ra, rb, rcopy);
+}
+
+static void emit_alu(JitCtx *c, const AluForm *f, int size)
+{
+    jit_get_reg(c, size, H_RAX, f->dst);
+    if (f->src < 0)
+        e_mov_ri(&c->e, H_RCX, size == 8 ? f->imm : (uint32_t)f->imm);
+    else
+        jit_get_reg(c, size, H_RCX, f->src);
+    int cc = jit_alu_compute(c, f->op, size, H_RAX, H_RCX, H_RDX);
+    if (f->op >= 0 && f->op != HA_CMP)
+        jit_set_reg(c, size, f->dst, H_RAX);
+    jit_alu_record(c, f->op, cc, H_RAX, H_RCX, H_RDX);
+    c->host_cc = cc;
+}
+
+/* CF of the instruction before, as 0/1 in EDX, and in the host's CF for
+ * the INC/DEC that follows (which keeps it). */
+static void carry_in(JitCtx *c)
+{
+    Emit *e = &c->e;
+    if (c->host_cc_in >= 0) {
+        e_setcc(e, HC_B, H_RDX);
+        e_movzx_rr(e, 1, H_RDX, H_RDX);
+        return;
+    }
+    e_mov_rr(e, 8, H_RDI, H_CPU);
+    e_call(e, (const void *)cc_compute_c);
+    e_mov_rr(e, 4, H_RDX, H_RAX);
+    e_mov_rr(e, 4, H_RCX, H_RAX);
+    e_unary(e, 3, 4, H_RCX);    /* NEG: CF = (EDX != 0) */
+}
+
+static void emit_incdec(JitCtx *c, const Insn *d, int size)
+{
+    Emit *e = &c->e;
+    bool dec = d->op == 0xff ? d->reg == 1 : (d->op & 8) != 0;
+    int r = d->op == 0xff ? d->rrm : d->opreg;
+    carry_in(c);
+    jit_get_reg(c, size, H_RAX, r);
+    if (c->flags_live)
+        e_mov_rr(e, 8, H_RCX, H_RAX);
+    e_incdec(e, dec, size, H_RAX);
+    jit_set_reg(c, size, r, H_RAX);
+    int cc = cc_op_sized(dec ? CC_OP_DECB : CC_OP_INCB, size);
+    jit_record_flags(c, cc, H_RAX, H_RDX, H_RCX);
+    c->host_cc = cc;
+}
+
+static void emit_shift(JitCtx *c, const Insn *d, int size)
+{
+    Emit *e = &c->e;
+    int cnt = d->op == 0xd1 ? 1 : (int)(d->imm & (size == 8 ? 63 : 31));
+    int hop = d->reg == 4 ? HS_SHL : d->reg == 5 ? HS_SHR : HS_SAR;
+    jit_get_reg(c, size, H_RAX, d->rrm);
+    if (c->flags_live) {
+        /* The record keeps the value shifted by count - 1 and the operand. */
+        e_mov_rr(e, 8, H_RDX, H_RAX);
+        e_mov_rr(e, 8, H_RCX, H_RAX);
+        if (cnt > 1)
+            e_shift_ri(e, hop, size, H_RCX, (uint8_t)(cnt - 1));
+    }
+    e_shift_ri(e, hop, size, H_RAX, (uint8_t)cnt);
+    jit_set_reg(c, size, d->rrm, H_RAX);
+    int cc = cc_op_sized(hop == HS_SHL ? CC_OP_SHLB : CC_OP_SARB, size);
+    jit_record_flags(c, cc, H_RAX, H_RCX, H_RDX);
+    /* The host's OF after a multi-bit shift is undefined: no Jcc on it. */
+    c->host_cc = -1;
+}
+
+static void emit_neg(JitCtx *c, const Insn *d, int size)
+{
+    Emit *e = &c->e;
+    jit_get_reg(c, size, H_RAX, d->rrm);
+    if (c->flags_live)
+        e_mov_rr(e, 8, H_RCX, H_RAX);
+    e_unary(e, 3, size, H_RAX);
+    jit_set_reg(c, size, d->rrm, H_RAX);
+    int cc = cc_op_sized(CC_OP_SUBB, size);
+    if (c->flags_live) {
+        e_alu_rr(e, HA_XOR, 4, H_RDX, H_RDX);
+        jit_record_flags(c, cc, H_RAX, H_RCX, H_RDX);
+    }
+    c->host_cc = -1;
+}
+
+/* MOV between registers, of an immediate, NOT: no flags. */
+static bool emit_mov(JitCtx *c, const Insn *d, int size)
+{
+    Emit *e = &c->e;
+    int dst, src = -1;
+    uint64_t imm = 0;
+    if (d->op == 0x89 && d->mod == 3) {
+        dst = d->rrm;
+        src = d->rreg;
+    } else if (d->op == 0x8b && d->mod == 3) {
+        dst = d->rreg;
+        src = d->rrm;
+    } else if (d->op >= 0xb8 && d->op <= 0xbf) {
+        dst = d->opreg;
+        imm = d->imm;
+    } else if (d->op == 0xc7 && d->mod == 3) {
+        dst = d->rrm;
+        imm = d->imm;
+    } else if (d->op == 0xf7 && d->mod == 3 && d->reg == 2) {
+        jit_get_reg(c, size, H_RAX, d->rrm);
+        e_unary(e, 2, size, H_RAX);
+        jit_set_reg(c, size, d->rrm, H_RAX);
+        c->host_cc = c->host_cc_in;     /* NOT leaves the flags alone */
+        return true;
+    } else {
+        return false;
+    }
+    if (src >= 0)
+        jit_get_reg(c, size, H_RAX, src);
+    else
+        e_mov_ri(e, H_RAX, size == 8 ? imm : (uint32_t)imm);
+    jit_set_reg(c, size, dst, H_RAX);
+    c->host_cc = c->host_cc_in;
+    return true;
+}
+
+bool jit_emit_alu(JitCtx *c, const Insn *d)
+{
+    if (d->map != MAP_1 || !decodes_ok(d))
+        return false;
+    int size = d->opsize;
+    AluForm f;
+    if (alu_form(d, &f)) {
+        emit_alu(c, &f, size);
+        return true;
+    }
+    if (is_incdec(d)) {
+        emit_incdec(c, d, size);
+        return true;
+    }
+    if (is_shift_imm(d)) {
+        emit_shift(c, d, size);
+        return true;
+    }
+    if (d->op == 0xf7 && d->mod == 3 && d->reg == 3) {
+        emit_neg(c, d, size);
+        return true;
+    }
+    return emit_mov(c, d, size);
+}

@@ -1,0 +1,78 @@
+/* Native code for the direct near branches: Jcc and JMP with a relative
+ * target, in 32- and 64-bit code.  A Jcc right after a native ALU
+ * operation branches on the host's flags, which are the guest's; otherwise
+ * it asks cc_test, as the interpreter does.  Both ways out of the block
+ * are exits with the target known at translation time. */
+#include "accel/tcg/jit/jit-internal.h"
+
+/* The branch target, or false when the interpreter must take it: 16-bit
+ * operand size (IP wraps at 64 KiB) or a target that is not canonical. */
+static bool near_target(const JitCtx *c, const Insn *d, uint64_t *t)
+{
+    if (c->mode == 16 || d->opsize == 2)
+        return false;
+    uint64_t target = c->next + d->imm;
+    if (c->mode == 64) {
+        if (!x86_canonical(target))
+            return false;
+    } else {
+        target = (uint32_t)target;
+    }
+    *t = target;
+    return true;
+}
+
+/* Outside 64-bit mode the target must lie within the CS limit: if not,
+ * the instruction's handler runs and raises #GP. */
+static void limit_check(JitCtx *c, uint64_t target)
+{
+    if (c->mode == 64)
+        return;
+    e_alu_mi(&c->e, HA_CMP, 4, H_CPU, CPU_OFF(seg[R_CS].limit), (int32_t)(uint32_t)target);
+    Stub *s = jit_stub(c, STUB_INTERP);
+    if (s)
+        s->from[0] = e_jcc(&c->e, HC_B);
+}
+
+/* Leaves toward target (the branch is taken). */
+static void taken(JitCtx *c, uint64_t target)
+{
+    limit_check(c, target);
+    jit_exit_static(c, c->i + 1, target);
+}
+
+static bool is_jcc(const Insn *d)
+{
+    return (d->map == MAP_1 && d->op >= 0x70 && d->op <= 0x7f) ||
+           (d->map == MAP_0F && d->op >= 0x80 && d->op <= 0x8f);
+}
+
+bool jit_emit_branch(JitCtx *c, const Insn *d)
+{
+    uint64_t target;
+    bool jmp = d->map == MAP_1 && (d->op == 0xe9 || d->op == 0xeb);
+    if (c->i != c->tb->n - 1 || (!jmp && !is_jcc(d)) || x86_insn_always_faults(d) || !near_target(c, d, &target))
+        return false;
+    Emit *e = &c->e;
+    if (jmp) {
+        taken(c, target);
+        c->ended = true;
+        return true;
+    }
+    int cond = d->op & 15;
+    Fixup t;
+    if (c->host_cc_in >= 0) {
+        t = e_jcc(e, cond);
+    } else {
+        e_mov_rr(e, 8, H_RDI, H_CPU);
+        e_mov_ri(e, H_RSI, (uint32_t)cond);
+        e_call(e, (const void *)cc_test);
+        e_test_rr(e, 1, H_RAX, H_RAX);
+        t = e_jcc(e, HC_NE);
+    }
+    jit_exit_static(c, c->i + 1, c->next);
+    e_patch(t, e->p);
+    taken(c, target);
+    c->ended = true;
+    return true;
+}

@@ -1,0 +1,117 @@
+/* What the JIT's translators share: the translation context, the
+ * instruction-level services (exits, helper calls, flag records, guest
+ * register access) and the table of native emitters. */
+#ifndef YL_JIT_INTERNAL_H
+#define YL_JIT_INTERNAL_H
+
+#include <stddef.h>
+
+#include "accel/tcg/jit/emit.h"
+#include "accel/tcg/jit/jit.h"
+#include "accel/tcg/tb.h"
+
+#define CPU_OFF(field) ((int32_t)offsetof(X86CPU, field))
+#define GREG(r) ((int32_t)(offsetof(X86CPU, regs) + 8 * (r)))
+
+/* Out-of-line code emitted after the block's body. */
+enum StubKind {
+    STUB_EXIT,          /* return count, cpu->rip = rip (when rip_set) */
+    STUB_LOAD,          /* slow load: value to a host register, jump back */
+    STUB_STORE,         /* slow store, then jump back */
+    STUB_INTERP,        /* run the instruction by its handler, then go on */
+};
+
+typedef struct Stub {
+    uint8_t kind;
+    uint8_t size;       /* load/store: access size */
+    uint8_t seg;
+    uint8_t reg;        /* load: destination; store: value register */
+    uint16_t count;     /* exit: instructions retired */
+    uint16_t insn;      /* the instruction's index */
+    bool rip_set;       /* exit: store rip first */
+    bool sx;            /* load: sign-extend (unused by size 8) */
+    uint64_t rip;
+    Fixup from[3];      /* the branches to the stub (NULL: unused) */
+    uint8_t *back;      /* where a slow path resumes (writable view) */
+} Stub;
+
+#define JIT_MAX_STUBS (TB_MAX_INSNS * 4 + 8)
+
+typedef struct JitCtx {
+    Emit e;
+    TB *tb;
+    const Insn *d;      /* the instruction being translated */
+    int i;              /* its index */
+    uint64_t rip;       /* its address (EIP/RIP) */
+    uint64_t next;      /* the address after it */
+    uint64_t ip_mask;
+    int mode;           /* 16, 32, 64 */
+    int mmu;            /* MMU_KERNEL / MMU_USER: fixed by the block's CPL */
+    bool flags_live;    /* this instruction's flag record is read later */
+    bool rip_synced;    /* cpu->rip already holds rip */
+    int cc_op_known;    /* what cpu->cc_op holds now, or -1 */
+    /* The host's arithmetic flags equal the guest's for cc op host_cc
+     * (-1: they mean nothing): a following Jcc may branch on them. */
+    int host_cc;
+    int host_cc_in;     /* host_cc as the instruction began (the driver
+                           resets host_cc: emitters that keep the host's
+                           flags copy this back) */
+    bool ended;         /* the instruction's code leaves the block on
+                           every path (a native branch) */
+    uint8_t *epilogue;  /* shared exit (writable view) */
+    Stub stub[JIT_MAX_STUBS];
+    int nstubs;
+    bool fail;          /* out of stubs: give the block up */
+} JitCtx;
+
+/* A native emitter: returns false (having emitted nothing) when it does not
+ * handle the form, and the instruction becomes a handler call. */
+typedef bool (*JitEmitter)(JitCtx *c, const Insn *d);
+/* Whether an instruction's native code writes every arithmetic flag and
+ * can neither fault nor read a flag: it makes earlier records dead. */
+bool jit_insn_kills_flags(const Insn *d, int mode);
+
+bool jit_emit_alu(JitCtx *c, const Insn *d);       /* jit-alu.c */
+/* ra = ra op rb for an ALU operation (HA_*, CMP computes SUB; -1: TEST
+ * computes AND), copying ra to rcopy first where the record needs it;
+ * returns the cc op.  jit_alu_record then stores the record. */
+int jit_alu_compute(JitCtx *c, int op, int size, int ra, int rb, int rcopy);
+void jit_alu_record(JitCtx *c, int op, int cc, int ra, int rb, int rcopy);
+bool jit_emit_branch(JitCtx *c, const Insn *d);    /* jit-branch.c */
+bool jit_emit_mem(JitCtx *c, const Insn *d);       /* jit-mem.c */
+
+/* ---- services (jit.c) ---------------------------------------------------- */
+
+Stub *jit_stub(JitCtx *c, int kind);
+/* Leaves the block: count instructions retired, cpu->rip = rip. */
+void jit_exit_static(JitCtx *c, int count, uint64_t rip);
+/* Leaves the block: count instructions retired, cpu->rip already set. */
+void jit_exit_dynamic(JitCtx *c, int count);
+/* A conditional exit: if host condition cond holds. */
+void jit_exit_if(JitCtx *c, int cond, int count, uint64_t rip);
+/* Stores rip into cpu->rip if it is not there yet (before anything that
+ * can fault or read it). */
+void jit_sync_rip(JitCtx *c);
+/* Emits the call of d's handler with the interpreter's conventions. */
+void jit_emit_call_insn(JitCtx *c, const Insn *d);
+/* Records the lazy flags the interpreter would (registers hold the
+ * values, zero-extended; H_NONE: not stored). */
+void jit_record_flags(JitCtx *c, int cc_op, int dst, int src, int src2);
+/* Guest register r <-> host register, size 4 or 8 (a 4-byte write
+ * zero-extends the guest register, as the interpreter does). */
+static inline void jit_get_reg(JitCtx *c, int size, int h, int r)
+{
+    e_load(&c->e, size, h, H_CPU, GREG(r));
+}
+
+static inline void jit_set_reg(JitCtx *c, int size, int r, int h)
+{
+    (void)size;     /* a 4-byte host result is already zero-extended */
+    e_store(&c->e, 8, H_CPU, GREG(r), h);
+}
+
+/* Host condition codes (the low nibble of Jcc). */
+enum { HC_O, HC_NO, HC_B, HC_AE, HC_E, HC_NE, HC_BE, HC_A,
+       HC_S, HC_NS, HC_P, HC_NP, HC_L, HC_GE, HC_LE, HC_G };
+
+#endif

@@ -1,0 +1,315 @@
+/* The JIT's driver: the code buffer (W^X through two views of one memfd),
+ * the translation of a block instruction by instruction, flag liveness,
+ * the calls of decoded handlers for what has no native emitter, and the
+ * exits. */
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "accel/tcg/jit/jit-internal.h"
+
+struct JitBuffer {
+    uint8_t *rw, *rx;
+    size_t size, used;
+};
+
+JitBuffer *jit_buffer_new(size_t bytes)
+{
+    JitBuffer *j = calloc(1, sizeof(*j));
+    int fd = memfd_create("yinglong-jit", MFD_CLOEXEC);
+    if (!j || fd < 0 || ftruncate(fd, (off_t)bytes) < 0)
+        goto fail;
+    j->rw = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    j->rx = mmap(NULL, bytes, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
+    if (j->rw == MAP_FAILED || j->rx == MAP_FAILED) {
+        if (j->rw != MAP_FAILED)
+            munmap(j->rw, bytes);
+        if (j->rx != MAP_FAILED)
+            munmap(j->rx, bytes);
+        goto fail;
+    }
+    close(fd);
+    j->size = bytes;
+    return j;
+fail:
+    if (fd >= 0)
+        close(fd);
+    free(j);
+    return NULL;
+}
+
+void jit_buffer_free(JitBuffer *j)
+{
+    if (!j)
+        return;
+    munmap(j->rw, j->size);
+    munmap(j->rx, j->size);
+    free(j);
+}
+
+void jit_buffer_reset(JitBuffer *j)
+{
+    j->used = 0;
+}
+
+/* Below this much room a block is not started: the cache is flushed. */
+#define JIT_BLOCK_ROOM (64 * 1024)
+
+bool jit_buffer_full(const JitBuffer *j)
+{
+    return j->size - j->used < JIT_BLOCK_ROOM;
+}
+
+/* ---- services ------------------------------------------------------------ */
+
+Stub *jit_stub(JitCtx *c, int kind)
+{
+    if (c->nstubs == JIT_MAX_STUBS) {
+        c->fail = true;
+        return NULL;
+    }
+    Stub *s = &c->stub[c->nstubs++];
+    *s = (Stub){ .kind = kind, .insn = (uint16_t)c->i, .rip = c->rip };
+    return s;
+}
+
+/* cpu->field = v (64 bits); clobbers RAX. */
+static void store_u64(JitCtx *c, int32_t off, uint64_t v)
+{
+    if (v <= INT32_MAX) {
+        e_store_imm(&c->e, 8, H_CPU, off, (int32_t)v);
+    } else {
+        e_mov_ri(&c->e, H_RAX, v);
+        e_store(&c->e, 8, H_CPU, off, H_RAX);
+    }
+}
+
+void jit_sync_rip(JitCtx *c)
+{
+    if (!c->rip_synced)
+        store_u64(c, CPU_OFF(rip), c->rip);
+    c->rip_synced = true;
+}
+
+/* The block's frame: RBX holds the CPU, R12-R15 values that live across
+ * helper calls; five pushes also keep the stack 16-byte aligned. */
+static const uint8_t saved_regs[] = { H_RBX, H_R12, H_R13, H_R14, H_R15 };
+
+static void emit_prologue(JitCtx *c)
+{
+    for (size_t k = 0; k < sizeof(saved_regs); k++)
+        e_push(&c->e, saved_regs[k]);
+    e_mov_rr(&c->e, 8, H_CPU, H_RDI);
+}
+
+static void emit_return(JitCtx *c, int count)
+{
+    e_mov_ri(&c->e, H_RAX, (uint32_t)count);
+    for (size_t k = sizeof(saved_regs); k-- > 0;)
+        e_pop(&c->e, saved_regs[k]);
+    e_ret(&c->e);
+}
+
+void jit_exit_dynamic(JitCtx *c, int count)
+{
+    emit_return(c, count);
+}
+
+void jit_exit_static(JitCtx *c, int count, uint64_t rip)
+{
+    store_u64(c, CPU_OFF(rip), rip);
+    emit_return(c, count);
+}
+
+void jit_exit_if(JitCtx *c, int cond, int count, uint64_t rip)
+{
+    Stub *s = jit_stub(c, STUB_EXIT);
+    if (!s)
+        return;
+    s->count = (uint16_t)count;
+    s->rip = rip;
+    s->rip_set = true;
+    s->from[0] = e_jcc(&c->e, cond);
+}
+
+/* An exit after a handler set cpu->rip itself. */
+static void exit_dynamic_if(JitCtx *c, int cond, int count)
+{
+    jit_exit_if(c, cond, count, 0);
+    if (c->nstubs && !c->fail)
+        c->stub[c->nstubs - 1].rip_set = false;
+}
+
+/* RAX == v (64-bit compare); clobbers RCX. */
+static void cmp_rax(JitCtx *c, uint64_t v)
+{
+    if (fits_s32((int64_t)v)) {
+        e_alu_ri(&c->e, HA_CMP, 8, H_RAX, (int32_t)v);
+    } else {
+        e_mov_ri(&c->e, H_RCX, v);
+        e_alu_rr(&c->e, HA_CMP, 8, H_RAX, H_RCX);
+    }
+}
+
+/* What tb_exec does around d->fn: next_rip = the fall-through, the call,
+ * rip = next_rip, and a way out if the flow changed or the block's code
+ * was overwritten. */
+static void call_handler(JitCtx *c, const Insn *d, uint64_t rip, uint64_t next, bool last)
+{
+    (void)rip;
+    store_u64(c, CPU_OFF(next_rip), next);
+    e_mov_rr(&c->e, 8, H_RDI, H_CPU);
+    e_mov_ri(&c->e, H_RSI, (uint64_t)(uintptr_t)d);
+    e_call(&c->e, (const void *)d->fn);
+    e_load(&c->e, 8, H_RAX, H_CPU, CPU_OFF(next_rip));
+    e_store(&c->e, 8, H_CPU, CPU_OFF(rip), H_RAX);
+    if (last)
+        return;
+    cmp_rax(c, next);
+    exit_dynamic_if(c, HC_NE, c->i + 1);
+    e_test_mi8(&c->e, H_CPU, CPU_OFF(tb_invalidated), 0xff);
+    exit_dynamic_if(c, HC_NE, c->i + 1);
+}
+
+void jit_emit_call_insn(JitCtx *c, const Insn *d)
+{
+    jit_sync_rip(c);
+    call_handler(c, d, c->rip, c->next, c->i == c->tb->n - 1);
+    c->cc_op_known = -1;
+    c->host_cc = -1;
+    c->rip_synced = true;   /* cpu->rip = next_rip: the next instruction's */
+}
+
+void jit_record_flags(JitCtx *c, int cc_op, int dst, int src, int src2)
+{
+    if (!c->flags_live)
+        return;
+    if (c->cc_op_known != cc_op) {
+        e_store_imm(&c->e, 4, H_CPU, CPU_OFF(cc_op), cc_op);
+        c->cc_op_known = cc_op;
+    }
+    if (dst != H_NONE)
+        e_store(&c->e, 8, H_CPU, CPU_OFF(cc_dst), dst);
+    if (src != H_NONE)
+        e_store(&c->e, 8, H_CPU, CPU_OFF(cc_src), src);
+    if (src2 != H_NONE)
+        e_store(&c->e, 8, H_CPU, CPU_OFF(cc_src2), src2);
+}
+
+/* ---- out-of-line code ---------------------------------------------------- */
+
+void jit_emit_mem_stub(JitCtx *c, const Stub *s);   /* jit-mem.c */
+
+static void emit_interp_stub(JitCtx *c, const Stub *s)
+{
+    const Insn *d = &c->tb->insn[s->insn];
+    uint64_t next = (s->rip + d->len) & c->ip_mask;
+    store_u64(c, CPU_OFF(rip), s->rip);
+    call_handler(c, d, s->rip, next, true);
+    emit_return(c, s->insn + 1);
+}
+
+static void emit_stubs(JitCtx *c)
+{
+    for (int k = 0; k < c->nstubs && !c->e.overflow; k++) {
+        const Stub *s = &c->stub[k];
+        for (int f = 0; f < 3; f++)
+            e_patch(s->from[f], c->e.p);
+        switch (s->kind) {
+        case STUB_EXIT:
+            if (s->rip_set)
+                store_u64(c, CPU_OFF(rip), s->rip);
+            emit_return(c, s->count);
+            break;
+        case STUB_INTERP:
+            emit_interp_stub(c, s);
+            break;
+        default:
+            jit_emit_mem_stub(c, s);
+            break;
+        }
+    }
+}
+
+/* ---- translation ---------------------------------------------------------- */
+
+static const JitEmitter emitters[] = {
+    jit_emit_alu,
+    jit_emit_mem,
+    jit_emit_branch,
+};
+
+/* live[i]: whether the flags instruction i leaves are read later (by an
+ * instruction, a fault's EFLAGS image, or whatever follows the block). */
+static void flag_liveness(const TB *tb, int mode, bool *live)
+{
+    bool cur = true;
+    for (int i = tb->n - 1; i >= 0; i--) {
+        live[i] = cur;
+        cur = !jit_insn_kills_flags(&tb->insn[i], mode);
+    }
+}
+
+static void translate_insn(JitCtx *c, const Insn *d)
+{
+    for (size_t k = 0; k < sizeof(emitters) / sizeof(emitters[0]); k++) {
+        uint8_t *before = c->e.p;
+        if (emitters[k](c, d)) {
+            if (c->e.p != before)
+                c->rip_synced = false;
+            return;
+        }
+    }
+    jit_emit_call_insn(c, d);
+}
+
+JitCode jit_translate(JitBuffer *j, TB *tb)
+{
+    if (jit_buffer_full(j) || tb->n == 0)
+        return NULL;
+    JitCtx *c = malloc(sizeof(*c));
+    if (!c)
+        return NULL;
+    int mode = (tb->flags & TBF_CODE64) ? 64 : (tb->flags & TBF_CODE32) ? 32 : 16;
+    *c = (JitCtx){
+        .e = { .p = j->rw + j->used, .start = j->rw + j->used, .end = j->rw + j->size,
+               .exec_delta = j->rx - j->rw },
+        .tb = tb, .mode = mode, .mmu = (tb->flags & TBF_USER) ? MMU_USER : MMU_KERNEL,
+        .ip_mask = mode == 64 ? UINT64_MAX : UINT32_MAX,
+        .rip_synced = true, .cc_op_known = -1, .host_cc = -1,
+    };
+    bool live[TB_MAX_INSNS];
+    flag_liveness(tb, mode, live);
+
+    emit_prologue(c);
+    uint64_t rip = (tb->pc - tb->cs_base) & c->ip_mask;
+    bool ended = false;
+    for (int i = 0; i < tb->n && !ended; i++) {
+        const Insn *d = &tb->insn[i];
+        c->d = d;
+        c->i = i;
+        c->rip = rip;
+        c->next = (rip + d->len) & c->ip_mask;
+        c->flags_live = live[i];
+        c->host_cc_in = c->host_cc;
+        c->host_cc = -1;
+        c->ended = false;
+        translate_insn(c, d);
+        ended = c->ended;
+        rip = c->next;
+    }
+    if (!ended) {
+        if (!c->rip_synced)
+            store_u64(c, CPU_OFF(rip), rip);
+        emit_return(c, tb->n);
+    }
+    emit_stubs(c);
+
+    JitCode code = NULL;
+    if (!c->e.overflow && !c->fail) {
+        code = (JitCode)(void *)(c->e.start + c->e.exec_delta);
+        j->used = (size_t)(c->e.p - j->rw + 15) & ~(size_t)15;
+    }
+    free(c);
+    return code;
+}

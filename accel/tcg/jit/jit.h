@@ -1,0 +1,42 @@
+/* The JIT: translation blocks compiled to x86-64 host code.
+ *
+ * A block's host code does what tb_exec does with its decoded instructions:
+ * the same register, flag and memory effects, the same cpu->rip at every
+ * point where a fault can be raised, the same exits.  Common instructions
+ * are emitted inline (ALU, moves, LEA, loads and stores through an inline
+ * TLB lookup, branches); every other instruction is a call of its decoded
+ * handler, so anything the interpreter runs, the JIT runs.  The
+ * interpreter stays the reference: -accel tcg,jit=off and the tests' mode
+ * comparisons run it.
+ *
+ * The code lives in one buffer mapped twice from a memfd, writable in one
+ * view and executable in the other (W^X), and is dropped with the blocks
+ * (tb_flush_all). */
+#ifndef YL_JIT_H
+#define YL_JIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "yl/cpu.h"
+
+struct TB;
+typedef struct JitBuffer JitBuffer;
+
+/* Host code of one block: runs it for cpu and returns how many of its
+ * instructions retired (cpu->rip then names the next one).  A fault
+ * longjmps out of it, as from the interpreter. */
+typedef uint32_t (*JitCode)(X86CPU *cpu);
+
+/* NULL where the host refuses executable memory (the interpreter runs). */
+JitBuffer *jit_buffer_new(size_t bytes);
+void jit_buffer_free(JitBuffer *j);
+/* Forgets every translation (the block cache was flushed). */
+void jit_buffer_reset(JitBuffer *j);
+/* Compiles tb; NULL when the buffer is full (flush and retry) or the
+ * block is left to the interpreter. */
+JitCode jit_translate(JitBuffer *j, struct TB *tb);
+bool jit_buffer_full(const JitBuffer *j);
+
+#endif
