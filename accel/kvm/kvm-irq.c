@@ -31,8 +31,13 @@ static void route(struct kvm_irq_routing_entry *e, int gsi, int chip, int pin)
 }
 
 /* ISA IRQ n is GSI n on both 8259s and the I/O APIC, except that IRQ0
- * (the PIT) arrives at I/O APIC pin 2 (the MADT's source override) and
- * the cascade GSI 2 reaches only that pin.  GSI 16-23: PCI, I/O APIC. */
+ * (the PIT) arrives at I/O APIC pin 2 (the MADT's source override).  GSI
+ * 2, the cascade, has no route: no device drives it (the HPET's routes
+ * are GSI 20-23), and KVM maps an acknowledged pin back to the last GSI
+ * routed to it, so a GSI 2 entry would take pin 2's EOIs from GSI 0 and
+ * the in-kernel PIT, which waits for its tick's EOI before the next
+ * (reinjection), would stop after one tick through the I/O APIC.
+ * GSI 16-23: PCI, I/O APIC. */
 static int set_routing(KVMState *s)
 {
     enum { MAXR = 16 + IOAPIC_NUM_PINS };
@@ -45,7 +50,8 @@ static int set_routing(KVMState *s)
             route(&r->entries[n++], gsi, gsi < 8 ? KVM_IRQCHIP_PIC_MASTER :
                   KVM_IRQCHIP_PIC_SLAVE, gsi & 7);
     for (int gsi = 0; gsi < IOAPIC_NUM_PINS; gsi++)
-        route(&r->entries[n++], gsi, KVM_IRQCHIP_IOAPIC, gsi == 0 ? 2 : gsi);
+        if (gsi != 2)
+            route(&r->entries[n++], gsi, KVM_IRQCHIP_IOAPIC, gsi == 0 ? 2 : gsi);
     r->nr = n;
     int rc = ioctl(s->vm_fd, KVM_SET_GSI_ROUTING, r);
     free(r);
@@ -60,11 +66,14 @@ int kvm_irqchip_create(KVMState *s, char *err, int errlen)
                  "(use -machine kernel-irqchip=off)");
         return -1;
     }
-    if (ioctl(s->vm_fd, KVM_CREATE_IRQCHIP) < 0 || set_routing(s) < 0) {
+    if (ioctl(s->vm_fd, KVM_CREATE_IRQCHIP) < 0 || set_routing(s) < 0
+        || kvm_reset_save_irqchip(s) < 0) {
         snprintf(err, errlen, "kvm: cannot create the in-kernel irqchip: %s",
                  strerror(errno));
         return -1;
     }
+    if (kvm_pit_create(s, err, errlen) < 0)
+        return -1;
     s->irqchip = true;
     s->m->kernel_irqchip = true;
     s->m->kernel_irq_set = kvm_irq_set;

@@ -74,8 +74,9 @@ static void handle_io(Machine *m, struct kvm_run *run)
     }
 }
 
-static void handle_mmio(Machine *m, struct kvm_run *run)
+static void handle_mmio(KVMState *s, struct kvm_run *run)
 {
+    Machine *m = s->m;
     uint64_t addr = run->mmio.phys_addr;
     unsigned len = run->mmio.len;
     bool pow2 = len == 1 || len == 2 || len == 4 || len == 8;
@@ -90,6 +91,8 @@ static void handle_mmio(Machine *m, struct kvm_run *run)
             memcpy(run->mmio.data + off, &val, n);
         }
     }
+    if (run->mmio.is_write)
+        kvm_pit_mmio_written(s, addr);
 }
 
 /* A failure KVM cannot go on from: say what, show the guest, stop. */
@@ -150,7 +153,7 @@ static int handle_exit(KVMState *s, KVMVcpu *v)
         handle_io(m, run);
         return RUN_CONTINUE;
     case KVM_EXIT_MMIO:
-        handle_mmio(m, run);
+        handle_mmio(s, run);
         return RUN_CONTINUE;
     case KVM_EXIT_IRQ_WINDOW_OPEN:
     case KVM_EXIT_INTR:

@@ -238,8 +238,10 @@ int kvm_state_put(KVMState *s, KVMVcpu *v, char *err, int errlen)
         what = "KVM_SET_MSRS";
     else if (debugregs_xfer(v, true) < 0)
         what = "KVM_SET_DEBUGREGS";
-    else if (cpu->cr[4] & CR4_OSXSAVE && xcr0_xfer(v, true) < 0)
+    else if ((cpu->cr[4] & CR4_OSXSAVE) && xcr0_xfer(v, true) < 0)
         what = "KVM_SET_XCRS";
+    else if (v->xcr0_reset && !(cpu->cr[4] & CR4_OSXSAVE))
+        xcr0_xfer(v, true);     /* back to x87 only; fails where no XSAVE */
     if (what) {
         snprintf(err, errlen, "kvm: %s: %s", what, strerror(errno));
         return -1;
@@ -253,6 +255,7 @@ int kvm_state_put(KVMState *s, KVMVcpu *v, char *err, int errlen)
         ioctl(v->fd, KVM_SET_MP_STATE, &mp);
     }
     v->state_dirty = false;
+    v->xcr0_reset = false;
     return 0;
 }
 

@@ -212,7 +212,12 @@ static int vcpu_setup(KVMState *s, KVMVcpu *v, X86CPU *cpu, char *err, int errle
         snprintf(err, errlen, "kvm: signal setup: %s", strerror(errno));
         return -1;
     }
+    kvm_reset_save_vcpu(v);
     kvm_irqchip_reset_lapic(s, v);
+    /* The machine's first reset came before this vCPU existed: the PIT's
+     * and irqchip's part of it happens now. */
+    if (cpu->cpu_index == 0)
+        kvm_reset_vm(s);
     v->state_dirty = true;      /* the X86CPU's reset/boot state goes in first */
     return 0;
 }
@@ -291,7 +296,7 @@ static void kvm_vcpu_reset(Machine *m, X86CPU *cpu)
     KVMVcpu *v = vcpu_of(cpu);
     if (!v)
         return;
-    kvm_irqchip_reset_lapic(m->accel_state, v);
+    kvm_reset_vcpu(m->accel_state, v);
     v->state_dirty = true;
     v->state_valid = true;
 }

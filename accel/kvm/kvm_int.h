@@ -13,6 +13,8 @@
 #include "yl/machine.h"
 
 #define KVM_MAX_SLOTS 32
+#define KVM_RESET_MSRS 48   /* kvm-reset.c's list */
+#define KVM_NR_CHIPS 3      /* 8259 master, slave, I/O APIC */
 
 /* One piece of RAM or ROM of the address map, as KVM sees it. */
 typedef struct KVMSlot {
@@ -33,6 +35,10 @@ typedef struct KVMVcpu {
     bool state_valid;       /* X86CPU reflects the vCPU */
     bool state_dirty;       /* X86CPU is newer: put it before KVM_RUN */
     uint32_t mp_state;      /* in-kernel irqchip: KVM_MP_STATE_* after its last turn */
+    bool xcr0_reset;        /* put XCR0 even with CR4.OSXSAVE clear (after reset) */
+    /* The MSRs a machine reset puts back (kvm-reset.c), as at creation. */
+    struct kvm_msr_entry reset_msr[KVM_RESET_MSRS];
+    unsigned nreset_msrs;
 } KVMVcpu;
 
 typedef struct KVMState {
@@ -40,6 +46,9 @@ typedef struct KVMState {
     int sys_fd, vm_fd;
     int kick_signal;
     bool irqchip;           /* in-kernel PIC, I/O APIC and local APICs */
+    bool pit;               /* in-kernel 8254 (with the irqchip) */
+    bool pit_hpet_legacy;   /* what KVM was told of the HPET's legacy mode */
+    struct kvm_irqchip reset_chip[KVM_NR_CHIPS];    /* as KVM created them */
     bool readonly_mem;      /* KVM_CAP_READONLY_MEM */
     int max_slots;
     KVMSlot slots[KVM_MAX_SLOTS];
@@ -64,5 +73,16 @@ int kvm_cpuid_setup(KVMState *s, KVMVcpu *v, char *err, int errlen);
 int kvm_irqchip_create(KVMState *s, char *err, int errlen);
 void kvm_irqchip_reset_lapic(KVMState *s, KVMVcpu *v);
 void kvm_inject_userspace(KVMState *s, KVMVcpu *v);
+
+/* kvm-pit.c: the in-kernel PIT. */
+int kvm_pit_create(KVMState *s, char *err, int errlen);
+void kvm_pit_reset(KVMState *s);
+void kvm_pit_mmio_written(KVMState *s, uint64_t gpa);
+
+/* kvm-reset.c: machine reset of what the kernel holds. */
+int kvm_reset_save_irqchip(KVMState *s);
+void kvm_reset_save_vcpu(KVMVcpu *v);
+void kvm_reset_vm(KVMState *s);
+void kvm_reset_vcpu(KVMState *s, KVMVcpu *v);
 
 #endif

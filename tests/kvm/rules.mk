@@ -22,18 +22,24 @@ KVM_HOST_PROGS := $(filter $(KVM_GUESTS:%=$(GUEST_OUT)/%.bin) \
 KVM_GUEST_SKIP := $(filter-out $(KVM_GUESTS),$(basename $(notdir $(GUEST_PROGS))))
 
 KVM_REGS_PROG := $(KVM_OUT)/regs.bin
+# tests/kvm's own guest programs, run and judged like the others.
+KVM_OWN_PROGS := $(KVM_OUT)/progs/reset.bin
 
 # The `info registers` check's guest; -DQEMU_TCG like the others.
 $(KVM_REGS_PROG): tests/kvm/regs.asm $(GUEST_LIBS)
 	@mkdir -p $(dir $@)
 	$(NASM) -f bin -DQEMU_TCG -I$(GUEST_DIR)/ -o $@ $<
 
+$(KVM_OUT)/progs/%.bin: tests/kvm/%.asm $(GUEST_LIBS)
+	@mkdir -p $(dir $@)
+	$(NASM) -f bin -DQEMU_TCG -I$(GUEST_DIR)/ -o $@ $<
+
 # Always reassembled (about 10 s): the program list may change with KVM_GUESTS.
-$(KVM_OUT)/initramfs.gz: $(YINGLONG) $(KVM_GUEST_PROGS) $(KVM_REGS_PROG) tests/kvm/init \
+$(KVM_OUT)/initramfs.gz: $(YINGLONG) $(KVM_GUEST_PROGS) $(KVM_OWN_PROGS) $(KVM_REGS_PROG) tests/kvm/init \
     tests/kvm/mkinitramfs.sh kvm-initramfs-force | linux-guest
 	@echo "  GEN	$@"
 	$(Q)KVM_REGS_PROG=$(KVM_REGS_PROG) bash tests/kvm/mkinitramfs.sh $(KVM_OUT) \
-	    $(LINUX_KIT) $(YINGLONG) $(KVM_GUEST_PROGS)
+	    $(LINUX_KIT) $(YINGLONG) $(KVM_GUEST_PROGS) $(KVM_OWN_PROGS)
 
 kvm-guest: $(KVM_OUT)/initramfs.gz
 
