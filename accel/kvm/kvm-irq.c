@@ -16,6 +16,7 @@ static void kvm_irq_set(Machine *m, int gsi, int level)
 {
     KVMState *s = m->accel_state;
     struct kvm_irq_level l = { .irq = gsi, .level = level };
+    yl_log_mask(&m->log, LOG_INT, "kvm: GSI %d level %d\n", gsi, level);
     if (s && s->vm_fd >= 0 && ioctl(s->vm_fd, KVM_IRQ_LINE, &l) < 0)
         yl_log_mask(&m->log, LOG_GUEST_ERRORS, "kvm: KVM_IRQ_LINE %d: %s\n", gsi,
                     strerror(errno));
