@@ -16,6 +16,7 @@ static const struct {
     { "guest_errors", LOG_GUEST_ERRORS, "log when the guest does something invalid" },
     { "unimp", LOG_UNIMP, "log unimplemented functionality" },
     { "exec", LOG_EXEC, "show each translation block as it runs" },
+    { "out_asm", LOG_OUT_ASM, "show the host code generated for each block" },
     { "nochain", LOG_NOCHAIN, "do not chain translation blocks (debugging)" },
 };
 

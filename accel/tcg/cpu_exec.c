@@ -49,7 +49,7 @@ static inline void tb_exec(X86CPU *cpu, TB *tb)
     if (likely(tb->host && !cpu->inhibit_irq && !cpu->tcg_nojit)) {
         cpu->tb_jmp->current = tb;
         cpu->tb_invalidated = false;
-        cpu->icount += tb->host(cpu);
+        tb->host(cpu);
         cpu->tb_jmp->current = NULL;
         return;
     }
@@ -118,19 +118,35 @@ static inline bool chain_must_stop(X86CPU *cpu)
            machine_wants_exit(cpu);
 }
 
+/* Whether the exit the last block took may become a direct jump to tb:
+ * not when blocks are logged one by one, decoded afresh or unchained. */
+static inline bool may_chain(const X86CPU *cpu, const TB *tb)
+{
+    return cpu->jit_chain_from && tb->host && !cpu->tcg_nojit && !cpu->tcg_nocache &&
+           !cpu->tcg_nochain && !(cpu->log && (cpu->log->mask & (LOG_CPU | LOG_EXEC)));
+}
+
 /* Runs tb and the blocks that follow it, at most max of them, while
- * nothing needs the outer loop (tcg_nochain: never); returns how many ran.  Not inlined: in
- * cpu_exec, the function that calls setjmp, the compiler keeps locals in
- * memory. */
+ * nothing needs the outer loop (tcg_nochain: never); returns how many ran.
+ * Host code may run further blocks by chained jumps within the budget it
+ * is given, which counts them.  Not inlined: in cpu_exec, the function
+ * that calls setjmp, the compiler keeps locals in memory. */
 static __attribute__((noinline)) unsigned tb_run(X86CPU *cpu, TB *tb, unsigned max)
 {
     unsigned n = 0;
     for (;;) {
+        int32_t budget = (int32_t)(max - n - 1);
+        cpu->jit_chain_budget = budget;
+        cpu->jit_chain_from = NULL;
         tb_exec(cpu, tb);
-        if (++n >= max || cpu->tcg_nochain || chain_must_stop(cpu))
+        int32_t left = cpu->jit_chain_budget;
+        n += 1 + (unsigned)(budget - (left < 0 ? 0 : left));
+        if (n >= max || cpu->tcg_nochain || chain_must_stop(cpu))
             return n;
         tlb_check_generation(cpu);
         tb = tb_find(cpu);
+        if (may_chain(cpu, tb))
+            jit_chain(cpu->tbc->jit, cpu->jit_chain_from, tb);
         if (unlikely(cpu->log && (cpu->log->mask & (LOG_CPU | LOG_EXEC))))
             log_block(cpu, tb);
     }

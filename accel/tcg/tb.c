@@ -95,6 +95,7 @@ void tb_flush_all(TBCache *c)
         memset(j->entry, 0, sizeof(j->entry));
         if (j->current)
             c->cpus[i]->tb_invalidated = true;
+        c->cpus[i]->jit_chain_from = NULL;
         j->current = NULL;
         j->fresh = NULL;
     }
@@ -261,6 +262,24 @@ static TB *tb_alloc(TBCache *c)
     return (TB *)(c->arena + c->arena_used);
 }
 
+/* -d out_asm: the block's host code. */
+static void tb_log_host_asm(X86CPU *cpu, const TB *tb)
+{
+    csh h;
+    cs_insn *ins;
+    if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK)
+        return;
+    const uint8_t *code = (const uint8_t *)(uintptr_t)tb->host;
+    size_t n = cs_disasm(h, code, tb->host_size, (uint64_t)(uintptr_t)code, 0, &ins);
+    yl_log(cpu->log, "OUT: [size=%u, chained entry +%u]\n", tb->host_size, tb->chain_entry);
+    for (size_t i = 0; i < n; i++)
+        yl_log(cpu->log, "0x%012" PRIx64 ":  %s %s\n", ins[i].address, ins[i].mnemonic,
+               ins[i].op_str);
+    if (n)
+        cs_free(ins, n);
+    cs_close(&h);
+}
+
 /* Decodes a block at cpu's CS:EIP.  Stops at an instruction that ends
  * blocks, at the page end (only the first instruction may cross it), at an
  * IP wrap in 16-bit code, or at TB_MAX_INSNS. */
@@ -336,6 +355,8 @@ static TB *tb_gen(X86CPU *cpu, uint64_t pc, uint64_t phys_pc, uint32_t flags)
     c->generated++;
     if (c->jit)
         tb->host = jit_translate(c->jit, tb);
+    if (cpu->log && (cpu->log->mask & LOG_OUT_ASM) && tb->host)
+        tb_log_host_asm(cpu, tb);
     if (cpu->log && (cpu->log->mask & LOG_IN_ASM))
         tb_log_asm(cpu, tb);
     return tb;

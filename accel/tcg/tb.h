@@ -43,6 +43,8 @@ struct TB {
     uint64_t ram_start[2], ram_end[2];
     uint64_t phys_page2;    /* second page's physical address, or TB_NO_PAGE */
     JitCode host;           /* its host code (jit.h), or NULL */
+    uint32_t chain_entry;   /* offset of the chained entry in host */
+    uint32_t host_size;     /* bytes of host code */
     TB *hash_next;
     TB *page_next[2];
     Insn insn[];

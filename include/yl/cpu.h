@@ -217,6 +217,11 @@ typedef struct X86CPU {
     bool tcg_nocache;   /* translate every block afresh: nothing is reused */
     bool tcg_nochain;   /* back to the outer loop after every block (-d nochain) */
     bool tcg_nojit;     /* run decoded blocks in the interpreter, no host code */
+    /* JIT block chaining (accel/tcg/jit): how many more blocks may follow
+     * by direct jumps before the exec loop must look at its clock, and the
+     * jump a block left through that may be pointed at the next block. */
+    int32_t jit_chain_budget;
+    void *jit_chain_from;
     TLBEntry tlb[MMU_NMODES][TLB_SIZE];
     uint32_t tlb_generation;    /* as->generation the TLB was filled under */
     bool tlb_has_large;         /* some entry came from a 2/4 MiB page */

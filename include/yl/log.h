@@ -13,6 +13,7 @@ enum {
     LOG_UNIMP = 1 << 4,
     LOG_EXEC = 1 << 5,
     LOG_NOCHAIN = 1 << 6,   /* not a log: every block returns to the outer loop */
+    LOG_OUT_ASM = 1 << 7,   /* the JIT's host code of each block */
 };
 
 typedef struct Log {

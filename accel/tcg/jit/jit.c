@@ -3,6 +3,7 @@
  * the calls of decoded handlers for what has no native emitter, and the
  * exits. */
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -102,12 +103,23 @@ static void emit_prologue(JitCtx *c)
     e_mov_rr(&c->e, 8, H_CPU, H_RDI);
 }
 
-static void emit_return(JitCtx *c, int count)
+static void add_icount(JitCtx *c, int count)
 {
-    e_mov_ri(&c->e, H_RAX, (uint32_t)count);
+    if (count)
+        e_alu_mi(&c->e, HA_ADD, 8, H_CPU, CPU_OFF(icount), count);
+}
+
+static void emit_pop_ret(JitCtx *c)
+{
     for (size_t k = sizeof(saved_regs); k-- > 0;)
         e_pop(&c->e, saved_regs[k]);
     e_ret(&c->e);
+}
+
+static void emit_return(JitCtx *c, int count)
+{
+    add_icount(c, count);
+    emit_pop_ret(c);
 }
 
 void jit_exit_dynamic(JitCtx *c, int count)
@@ -115,10 +127,39 @@ void jit_exit_dynamic(JitCtx *c, int count)
     emit_return(c, count);
 }
 
+/* A direct jump may replace the exit toward rip: the target lies on the
+ * block's first page, whose mapping every block reached from it shares
+ * (blocks are entered from the exec loop under the current mapping). */
+static bool chainable(const JitCtx *c, uint64_t rip)
+{
+    const TB *tb = c->tb;
+    uint64_t lin = (tb->cs_base + rip) & c->ip_mask;
+    return !(tb->flags & TBF_STEP) && (lin >> YL_PAGE_BITS) == (tb->pc >> YL_PAGE_BITS);
+}
+
 void jit_exit_static(JitCtx *c, int count, uint64_t rip)
 {
-    store_u64(c, CPU_OFF(rip), rip);
-    emit_return(c, count);
+    add_icount(c, count);
+    if (chainable(c, rip)) {
+        /* Falls through until jit_chain points it at the next block. */
+        Fixup slot = e_jmp(&c->e);
+        store_u64(c, CPU_OFF(rip), rip);
+        if (slot) {
+            e_mov_ri(&c->e, H_RAX, (uint64_t)(uintptr_t)(slot + c->e.exec_delta));
+            e_store(&c->e, 8, H_CPU, CPU_OFF(jit_chain_from), H_RAX);
+        }
+    } else {
+        store_u64(c, CPU_OFF(rip), rip);
+    }
+    emit_pop_ret(c);
+}
+
+void jit_chain(JitBuffer *j, void *from, const TB *tb)
+{
+    uint8_t *rw = (uint8_t *)from - (j->rx - j->rw);
+    const uint8_t *target = (const uint8_t *)(uintptr_t)tb->host + tb->chain_entry;
+    int32_t rel = (int32_t)(target - ((const uint8_t *)from + 4));
+    memcpy(rw, &rel, 4);
 }
 
 void jit_exit_if(JitCtx *c, int cond, int count, uint64_t rip)
@@ -233,6 +274,44 @@ static void emit_stubs(JitCtx *c)
 
 /* ---- translation ---------------------------------------------------------- */
 
+/* Where a chained jump enters: the block must still be valid, no
+ * interrupt request may be waiting and the budget must allow one more
+ * block; otherwise the exec loop takes over at the block's start.  The
+ * entry from the exec loop jumps over these checks (tb_find made them). */
+static uint32_t emit_chain_entry(JitCtx *c)
+{
+    Emit *e = &c->e;
+    TB *tb = c->tb;
+    Fixup over = e_jmp(e);
+    uint32_t entry = (uint32_t)(e->p - e->start);
+    e_mov_ri(e, H_RAX, (uint64_t)(uintptr_t)&tb->valid);
+    e_test_mi8(e, H_RAX, 0, 0xff);
+    Fixup bad[3];
+    bad[0] = e_jcc(e, HC_E);
+    /* An interrupt request the guest can take now (IF=1). */
+    e_test_mi8(e, H_CPU, CPU_OFF(irq_line), 0xff);
+    Fixup no_irq = e_jcc(e, HC_E);
+    e_test_mi8(e, H_CPU, CPU_OFF(eflags) + 1, IF_MASK >> 8);
+    bad[1] = e_jcc(e, HC_NE);
+    e_patch(no_irq, e->p);
+    e_alu_mi(e, HA_SUB, 4, H_CPU, CPU_OFF(jit_chain_budget), 1);
+    bad[2] = e_jcc(e, HC_S);
+    /* The running block, for invalidations by its own stores. */
+    e_load(e, 8, H_RAX, H_CPU, CPU_OFF(tb_jmp));
+    e_mov_ri(e, H_RCX, (uint64_t)(uintptr_t)tb);
+    e_store(e, 8, H_RAX, (int32_t)offsetof(TBJmpCache, current), H_RCX);
+    Fixup body = e_jmp(e);
+    for (int k = 0; k < 3; k++)
+        e_patch(bad[k], e->p);
+    store_u64(c, CPU_OFF(rip), (tb->pc - tb->cs_base) & c->ip_mask);
+    emit_pop_ret(c);
+    e_patch(body, e->p);
+    e_patch(over, e->p);
+    /* A chained entry finds cpu->rip behind: store it before it is read. */
+    c->rip_synced = false;
+    return entry;
+}
+
 static const JitEmitter emitters[] = {
     jit_emit_alu,
     jit_emit_mem,
@@ -282,6 +361,7 @@ JitCode jit_translate(JitBuffer *j, TB *tb)
     flag_liveness(tb, mode, live);
 
     emit_prologue(c);
+    uint32_t chain_entry = emit_chain_entry(c);
     uint64_t rip = (tb->pc - tb->cs_base) & c->ip_mask;
     bool ended = false;
     for (int i = 0; i < tb->n && !ended; i++) {
@@ -308,6 +388,8 @@ JitCode jit_translate(JitBuffer *j, TB *tb)
     JitCode code = NULL;
     if (!c->e.overflow && !c->fail) {
         code = (JitCode)(void *)(c->e.start + c->e.exec_delta);
+        tb->chain_entry = chain_entry;
+        tb->host_size = (uint32_t)(c->e.p - c->e.start);
         j->used = (size_t)(c->e.p - j->rw + 15) & ~(size_t)15;
     }
     free(c);

@@ -24,10 +24,17 @@
 struct TB;
 typedef struct JitBuffer JitBuffer;
 
-/* Host code of one block: runs it for cpu and returns how many of its
- * instructions retired (cpu->rip then names the next one).  A fault
- * longjmps out of it, as from the interpreter. */
-typedef uint32_t (*JitCode)(X86CPU *cpu);
+/* Host code of one block: runs it (and the blocks chained to it) for cpu,
+ * adding the instructions retired to cpu->icount; cpu->rip then names the
+ * next one.  A fault longjmps out of it, as from the interpreter.
+ *
+ * Chaining: an exit toward a known address on the block's own page can
+ * become a direct jump to the next block's chained entry, which skips the
+ * prologue and checks that the block is still valid, that no interrupt
+ * is pending and that cpu->jit_chain_budget allows one more block.  An
+ * exit that may be chained leaves its address in cpu->jit_chain_from;
+ * the exec loop calls jit_chain with the block it finds next. */
+typedef void (*JitCode)(X86CPU *cpu);
 
 /* NULL where the host refuses executable memory (the interpreter runs). */
 JitBuffer *jit_buffer_new(size_t bytes);
@@ -38,5 +45,7 @@ void jit_buffer_reset(JitBuffer *j);
  * block is left to the interpreter. */
 JitCode jit_translate(JitBuffer *j, struct TB *tb);
 bool jit_buffer_full(const JitBuffer *j);
+/* Points the exit at from (cpu->jit_chain_from) to tb's chained entry. */
+void jit_chain(JitBuffer *j, void *from, const struct TB *tb);
 
 #endif
