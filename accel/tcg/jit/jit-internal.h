@@ -85,8 +85,14 @@ bool jit_emit_mem(JitCtx *c, const Insn *d);       /* jit-mem.c */
 Stub *jit_stub(JitCtx *c, int kind);
 /* Leaves the block: count instructions retired, cpu->rip = rip. */
 void jit_exit_static(JitCtx *c, int count, uint64_t rip);
-/* Leaves the block: count instructions retired, cpu->rip already set. */
+/* Leaves the block: count instructions retired, cpu->rip already set (by
+ * a near transfer): on to the next block if the jump cache has it. */
 void jit_exit_dynamic(JitCtx *c, int count);
+/* Back to the exec loop, whatever follows (after a store changed code
+ * or the memory map). */
+void jit_exit_plain(JitCtx *c, int count, uint64_t rip);
+/* Host flags NE when the memory map changed under the TLB. */
+void jit_check_generation(JitCtx *c);
 /* A conditional exit: if host condition cond holds. */
 void jit_exit_if(JitCtx *c, int cond, int count, uint64_t rip);
 /* Stores rip into cpu->rip if it is not there yet (before anything that

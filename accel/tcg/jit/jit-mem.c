@@ -153,10 +153,14 @@ void jit_emit_mem_stub(JitCtx *c, const Stub *s)
     if (s->kind == STUB_STORE) {
         e_mov_rr(e, 8, H_RCX, s->reg);
         e_call(e, st_fn[s->size]);
-        /* A store into this block's own code ends it after the store. */
+        /* A store into this block's own code, or one that remapped
+         * memory (MMIO), ends the block after the store. */
         e_test_mi8(e, H_CPU, CPU_OFF(tb_invalidated), 0xff);
+        Fixup out = e_jcc(e, HC_NE);
+        jit_check_generation(c);
         e_jcc_to(e, HC_E, s->back);
-        jit_exit_static(c, s->insn + 1, (rip + d->len) & c->ip_mask);
+        e_patch(out, e->p);
+        jit_exit_plain(c, s->insn + 1, (rip + d->len) & c->ip_mask);
         return;
     }
     e_call(e, ld_fn[s->size]);

@@ -122,9 +122,74 @@ static void emit_return(JitCtx *c, int count)
     emit_pop_ret(c);
 }
 
+/* The linear address of the block at EIP/RIP in RAX (cs_base is fixed
+ * for the block and whatever it jumps to nearby). */
+static void rip_to_pc(JitCtx *c)
+{
+    uint64_t base = c->tb->cs_base;
+    if (base) {
+        e_mov_ri(&c->e, H_RCX, base);
+        e_alu_rr(&c->e, HA_ADD, 8, H_RAX, H_RCX);
+    }
+    if (c->mode != 64)
+        e_mov_rr(&c->e, 4, H_RAX, H_RAX);
+}
+
+/* Goes on at the block for the linear address in RAX if this CPU's jump
+ * cache has it, with host code, for the same CS base and mode (the exits
+ * that come here keep both); else back to the exec loop.  cpu->rip is
+ * already stored.  The chained entry makes the remaining checks. */
+static void emit_lookup(JitCtx *c)
+{
+    Emit *e = &c->e;
+    const TB *tb = c->tb;
+    static const uint8_t mov[] = { 0x8b }, cmp[] = { 0x3b };
+    if (tb->flags & TBF_STEP) {
+        emit_pop_ret(c);
+        return;
+    }
+    e_mov_rr(e, 8, H_RCX, H_RAX);
+    e_shift_ri(e, HS_SHR, 8, H_RCX, TB_JMP_CACHE_BITS);
+    e_alu_rr(e, HA_XOR, 8, H_RCX, H_RAX);
+    e_alu_ri(e, HA_AND, 4, H_RCX, (1 << TB_JMP_CACHE_BITS) - 1);
+    e_load(e, 8, H_RDX, H_CPU, CPU_OFF(tb_jmp));
+    e_op_rm(e, 8, mov, 1, H_RDX, H_RDX, H_RCX, 3, (int32_t)offsetof(TBJmpCache, entry));
+    Fixup miss[5];
+    e_test_rr(e, 8, H_RDX, H_RDX);
+    miss[0] = e_jcc(e, HC_E);
+    e_op_rm(e, 8, cmp, 1, H_RAX, H_RDX, H_NONE, 0, (int32_t)offsetof(TB, pc));
+    miss[1] = e_jcc(e, HC_NE);
+    e_alu_mi(e, HA_CMP, 4, H_RDX, (int32_t)offsetof(TB, flags), (int32_t)tb->flags);
+    miss[2] = e_jcc(e, HC_NE);
+    e_mov_ri(e, H_RCX, tb->cs_base);
+    e_op_rm(e, 8, cmp, 1, H_RCX, H_RDX, H_NONE, 0, (int32_t)offsetof(TB, cs_base));
+    miss[3] = e_jcc(e, HC_NE);
+    e_load(e, 8, H_RAX, H_RDX, (int32_t)offsetof(TB, host));
+    e_test_rr(e, 8, H_RAX, H_RAX);
+    miss[4] = e_jcc(e, HC_E);
+    e_load(e, 4, H_RCX, H_RDX, (int32_t)offsetof(TB, chain_entry));
+    e_alu_rr(e, HA_ADD, 8, H_RAX, H_RCX);
+    e_u8(e, 0xff);      /* jmp rax */
+    e_u8(e, 0xe0);
+    for (int k = 0; k < 5; k++)
+        e_patch(miss[k], e->p);
+    emit_pop_ret(c);
+}
+
+void jit_exit_plain(JitCtx *c, int count, uint64_t rip)
+{
+    store_u64(c, CPU_OFF(rip), rip);
+    emit_return(c, count);
+}
+
+/* cpu->rip holds the next address, which a near transfer or a plain
+ * instruction chose: CS, CPL and mode are the block's. */
 void jit_exit_dynamic(JitCtx *c, int count)
 {
-    emit_return(c, count);
+    add_icount(c, count);
+    e_load(&c->e, 8, H_RAX, H_CPU, CPU_OFF(rip));
+    rip_to_pc(c);
+    emit_lookup(c);
 }
 
 /* A direct jump may replace the exit toward rip: the target lies on the
@@ -148,10 +213,12 @@ void jit_exit_static(JitCtx *c, int count, uint64_t rip)
             e_mov_ri(&c->e, H_RAX, (uint64_t)(uintptr_t)(slot + c->e.exec_delta));
             e_store(&c->e, 8, H_CPU, CPU_OFF(jit_chain_from), H_RAX);
         }
-    } else {
-        store_u64(c, CPU_OFF(rip), rip);
+        emit_pop_ret(c);
+        return;
     }
-    emit_pop_ret(c);
+    store_u64(c, CPU_OFF(rip), rip);
+    e_mov_ri(&c->e, H_RAX, (c->tb->cs_base + rip) & c->ip_mask);
+    emit_lookup(c);
 }
 
 void jit_chain(JitBuffer *j, void *from, const TB *tb)
@@ -210,6 +277,38 @@ static void call_handler(JitCtx *c, const Insn *d, uint64_t rip, uint64_t next, 
     exit_dynamic_if(c, HC_NE, c->i + 1);
     e_test_mi8(&c->e, H_CPU, CPU_OFF(tb_invalidated), 0xff);
     exit_dynamic_if(c, HC_NE, c->i + 1);
+    jit_check_generation(c);
+    exit_dynamic_if(c, HC_NE, c->i + 1);
+}
+
+/* Flags NE when the memory map changed since the TLB was filled (a
+ * port or MMIO write remapped something): the exec loop must refill. */
+void jit_check_generation(JitCtx *c)
+{
+    e_load(&c->e, 8, H_RAX, H_CPU, CPU_OFF(as));
+    e_load(&c->e, 4, H_RAX, H_RAX, (int32_t)offsetof(AddressSpace, generation));
+    e_alu_rm(&c->e, HA_CMP, 4, H_RAX, H_CPU, CPU_OFF(tlb_generation));
+}
+
+/* Whether the exec loop may be skipped after this instruction's handler
+ * ended the block: near transfers and instructions that do not end
+ * blocks keep CS, CPL, mode and the interrupt state; the chained entry
+ * checks the rest. */
+static bool lookup_after(const Insn *d)
+{
+    if (d->map == MAP_0F)
+        return (d->op >= 0x80 && d->op <= 0x8f) || !(d->flags & F_END);
+    if (d->map != MAP_1)
+        return !(d->flags & F_END);
+    switch (d->op) {
+    case 0x70 ... 0x7f:
+    case 0xc2: case 0xc3: case 0xe0 ... 0xe3: case 0xe8: case 0xe9: case 0xeb:
+        return true;
+    case 0xff:
+        return d->reg == 2 || d->reg == 4;
+    default:
+        return !(d->flags & F_END);
+    }
 }
 
 void jit_emit_call_insn(JitCtx *c, const Insn *d)
@@ -380,8 +479,14 @@ JitCode jit_translate(JitBuffer *j, TB *tb)
     }
     if (!ended) {
         if (!c->rip_synced)
-            store_u64(c, CPU_OFF(rip), rip);
-        emit_return(c, tb->n);
+            jit_exit_static(c, tb->n, rip);
+        else if (lookup_after(&tb->insn[tb->n - 1])) {
+            jit_check_generation(c);
+            exit_dynamic_if(c, HC_NE, tb->n);
+            jit_exit_dynamic(c, tb->n);
+        }
+        else
+            emit_return(c, tb->n);
     }
     emit_stubs(c);
 
