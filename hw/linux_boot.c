@@ -253,6 +253,48 @@ static void fill_boot_params(LinuxLoad *l)
     put_e820(l);
 }
 
+/* Memory types and MTRRdefType's enables (SDM vol. 3, 12.11). */
+enum { MT_UC = 0, MT_WP = 5, MT_WB = 6 };
+#define MTRR_DEF_FE (1u << 10)
+#define MTRR_DEF_E (1u << 11)
+#define MTRR_VALID (1u << 11)           /* in a PHYSMASK */
+#define MTRR_PHYS_MASK ((1ull << 40) - 1)   /* CPUID 80000008h: 40 bits */
+#define MTRR_BYTES(t) (0x0101010101010101ull * (t))
+
+/* Where SeaBIOS lets the 32-bit PCI window start on this machine: a
+ * power-of-two-sized range below 4 GiB, so one variable MTRR covers it. */
+static uint64_t pci_hole_start(Machine *m)
+{
+    uint64_t low = pc_lowmem_size(m);
+    if (low <= 0x80000000ull)
+        return 0x80000000ull;
+    if (low <= 0xc0000000ull)
+        return 0xc0000000ull;
+    return PC_LOWMEM_MAX;
+}
+
+/* The MTRRs as firmware leaves them on a PC (SeaBIOS does this on every
+ * CPU): RAM below 640 KiB write-back, the VGA window uncacheable, the ROM
+ * area 0xc0000-0xfffff write-protected, the PCI hole uncacheable, all
+ * else write-back.  Linux turns PAT off if it finds the MTRRs disabled.
+ * The APs keep theirs through INIT/SIPI, so they get them now too. */
+static void setup_mtrrs(Machine *m)
+{
+    uint64_t hole = pci_hole_start(m);
+    for (int c = 0; c < m->ncpus; c++) {
+        MSRState *s = &m->cpus[c]->msr;
+        s->mtrr_fixed[0] = MTRR_BYTES(MT_WB);       /* 0x00000-0x7ffff */
+        s->mtrr_fixed[1] = MTRR_BYTES(MT_WB);       /* 0x80000-0x9ffff */
+        s->mtrr_fixed[2] = MTRR_BYTES(MT_UC);       /* 0xa0000-0xbffff */
+        for (int i = 3; i < 11; i++)                /* 0xc0000-0xfffff */
+            s->mtrr_fixed[i] = MTRR_BYTES(MT_WP);
+        memset(s->mtrr_var, 0, sizeof(s->mtrr_var));
+        s->mtrr_var[0] = hole | MT_UC;
+        s->mtrr_var[1] = (~((1ull << 32) - hole - 1) & MTRR_PHYS_MASK) | MTRR_VALID;
+        s->mtrr_deftype = MTRR_DEF_E | MTRR_DEF_FE | MT_WB;
+    }
+}
+
 static const uint32_t seg_code = DESC_P_MASK | DESC_S_MASK | DESC_CS_MASK | DESC_R_MASK
     | DESC_A_MASK | DESC_G_MASK;
 static const uint32_t seg_data = DESC_P_MASK | DESC_S_MASK | DESC_W_MASK | DESC_A_MASK
@@ -344,6 +386,7 @@ int linux_boot_load(Machine *m, X86CPU *cpu, bool entry64, char *err, int errlen
     fill_boot_params(l);
     phys_load(&m->as, LINUX_ZERO_PAGE, l->bp, sizeof(l->bp));
     enable_acpi_hw(m);
+    setup_mtrrs(m);
     enter_kernel(m, cpu, entry64);
     r = 0;
 out:

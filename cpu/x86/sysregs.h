@@ -5,10 +5,6 @@
 
 #include "cpu/x86/x86.h"
 
-/* CPUID.1.EAX: family 6, model 3, stepping 3.  Not lower: system software
- * treats SEP as broken on family 6 below model 3 stepping 3. */
-#define X86_CPUID_VERSION 0x00000633u
-
 /* CPUID.1.EDX feature bits */
 #define CPUID_FPU (1u << 0)
 #define CPUID_VME (1u << 1)

@@ -100,12 +100,10 @@ flags=" $(marker YL-FLAGS:) "
 for x in $FLAGS; do
     [[ $flags == *" $x "* ]] || fail "CPU flag $x missing from /proc/cpuinfo"
 done
-# With the firmware's MTRRs (SeaBIOS sets them up), Linux programs its own
-# PAT layout (WC in entry 1); the direct boot has no firmware to do that.
-if [ "$KIND" = seabios ]; then
-    grep -aq 'x86/PAT: Configuration \[0-7\]: WB  WC  UC- UC' "$log" ||
-        fail "PAT not enabled: $(grep -a -m1 'x86/PAT' "$log" | cut -d' ' -f2-)"
-fi
+# With MTRRs enabled, Linux programs its own PAT layout (WC in entry 1).
+# SeaBIOS sets the MTRRs up; the direct boot's loader does it in its place.
+grep -aq 'x86/PAT: Configuration \[0-7\]: WB  WC  UC- UC' "$log" ||
+    fail "PAT not enabled: $(grep -a -m1 -E 'x86/PAT|MTRRs' "$log" | cut -d' ' -f2-)"
 [ "$(marker YL-CPUINFO-CPUS:)" = "YL-CPUINFO-CPUS: $SMP" ] ||
     fail "/proc/cpuinfo lists $(marker YL-CPUINFO-CPUS:), want $SMP"
 [ "$(marker YL-NPROC:)" = "YL-NPROC: $SMP" ] ||

@@ -63,6 +63,30 @@ static uint8_t sum(Machine *m, uint64_t a, unsigned n)
     return s;
 }
 
+/* The MTRRs firmware would leave: enabled, default write-back, fixed
+ * ranges on with the VGA window uncacheable, the PCI hole from `hole` to
+ * 4 GiB uncacheable through variable range 0, the other ranges off. */
+static void check_mtrrs(X86CPU *cpu, uint64_t hole)
+{
+    const MSRState *s = &cpu->msr;
+    ck_assert_uint_eq(s->mtrr_deftype & 0x800, 0x800);          /* E */
+    ck_assert_uint_eq(s->mtrr_deftype & 0x400, 0x400);          /* FE */
+    ck_assert_uint_eq(s->mtrr_deftype & 0xff, 6);               /* WB */
+    ck_assert_uint_eq(s->mtrr_fixed[0], 0x0606060606060606ull);
+    ck_assert_uint_eq(s->mtrr_fixed[1], 0x0606060606060606ull);
+    ck_assert_uint_eq(s->mtrr_fixed[2], 0);
+    ck_assert_uint_eq(s->mtrr_var[0], hole);                     /* UC */
+    ck_assert_uint_eq(s->mtrr_var[1] & 0x800, 0x800);            /* valid */
+    /* The mask matches exactly the addresses from hole to 4 GiB. */
+    uint64_t mask = s->mtrr_var[1] & ~0xfffull;
+#define IN_HOLE(a) (((a) & mask) == (hole & mask))
+    ck_assert(IN_HOLE(hole) && IN_HOLE(0xfffff000ull));
+    ck_assert(!IN_HOLE(hole - 0x1000) && !IN_HOLE(0x100000000ull) && !IN_HOLE(0));
+#undef IN_HOLE
+    for (int i = 2; i < 16; i++)
+        ck_assert_uint_eq(s->mtrr_var[i], 0);
+}
+
 START_TEST(test_entry_state)
 {
     static uint8_t img[IMG_SIZE];
@@ -98,6 +122,28 @@ START_TEST(test_entry_state)
     ck_assert_uint_eq(rd(m, LINUX_CMDLINE_ADDR, 1), 0);
     ck_assert_uint_eq(bp(m, HDR_RAMDISK_IMAGE, 4), 0);
     ck_assert_uint_eq(bp(m, HDR_RAMDISK_SIZE, 4), 0);
+    check_mtrrs(cpu, 0x80000000ull);
+    done(m);
+}
+END_TEST
+
+/* The APs wait for SIPI with the MTRRs firmware gave every CPU. */
+START_TEST(test_mtrrs_smp)
+{
+    static uint8_t img[IMG_SIZE];
+    char err[256];
+    make_bzimage(img, 0x20f, 0x37ffffff);
+    Machine *m = calloc(1, sizeof(*m));
+    machine_init(m);
+    m->opt.ram_size = 0xb0000000ull;
+    m->opt.nodefaults = true;
+    m->opt.smp_cpus = 2;
+    m->opt.kernel = write_file("bz", img, IMG_SIZE);
+    ck_assert_msg(pc_init(m, err, sizeof(err)) == 0, "%s", err);
+    ck_assert_int_eq(m->ncpus, 2);
+    check_mtrrs(m->cpus[0], 0xc0000000ull);
+    check_mtrrs(m->cpus[1], 0xc0000000ull);
+    ck_assert(m->cpus[1]->wait_for_sipi);
     done(m);
 }
 END_TEST
@@ -198,6 +244,7 @@ START_TEST(test_high_memory_and_64bit_entry)
     ck_assert(pml4e & pdpte & 1);
     ck_assert_uint_eq(pde & 0x83, 0x83);
     ck_assert_uint_eq((pde & ~0x1fffffull) | (0xc0323456 & 0x1fffff), 0xc0323456);
+    check_mtrrs(cpu, 0xe0000000ull);
     done(m);
 }
 END_TEST
@@ -246,6 +293,7 @@ END_TEST
 int main(void)
 {
     const TTest *const tests[] = { test_entry_state, test_boot_params,
-                                   test_high_memory_and_64bit_entry, test_errors };
+                                   test_high_memory_and_64bit_entry, test_mtrrs_smp,
+                                   test_errors };
     return kernel_test_main("linux", tests, sizeof(tests) / sizeof(tests[0]));
 }
