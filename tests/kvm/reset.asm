@@ -11,6 +11,7 @@
 ; Every check runs exactly once over the three boots, so the plan (printed
 ; by each boot) holds for the whole output.
 %include "lib/pm.inc"
+%include "lib/pic.inc"
 
 APIC        equ 0xfee00000
 IOAPIC      equ 0xfec00000
@@ -19,7 +20,7 @@ STATE       equ SCRATCH             ; dd MAGIC, dd boots so far
 POWERON     equ SCRATCH + 0x100     ; the snapshot boot 1 took
 NOW         equ SCRATCH + 0x800     ; the latest snapshot
 PVCLOCK     equ SCRATCH + 0x1000    ; where boot 1/2 point kvmclock
-VEC_PIC     equ 0x20
+VEC_PIC     equ 0x20                ; the master's vectors, as PIC_INIT sets them
 VEC_IPI     equ 0x50
 
 ; The snapshot, in dwords: each group compared on its own.
@@ -261,24 +262,7 @@ dirty:
     pushad
     mov dword [pic_irqs], 0
     mov dword [ipis], 0
-    mov al, 0x11                    ; ICW1: edge, cascade, ICW4
-    out 0x20, al
-    out 0xa0, al
-    mov al, VEC_PIC
-    out 0x21, al
-    mov al, 0x28
-    out 0xa1, al
-    mov al, 0x04
-    out 0x21, al
-    mov al, 0x02
-    out 0xa1, al
-    mov al, 0x01
-    out 0x21, al
-    out 0xa1, al
-    mov al, 0xfe                    ; only IRQ0
-    out 0x21, al
-    mov al, 0x5a
-    out 0xa1, al
+    PIC_INIT 0xfe, 0x5a             ; master: only IRQ0 (vector VEC_PIC)
     mov al, 0x34                    ; PIT counter 0: mode 2, about 1 kHz
     out 0x43, al
     mov al, 1193 & 0xff
