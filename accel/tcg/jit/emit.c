@@ -379,3 +379,7 @@ void e_pop(Emit *e, int r)
 }
 
 void e_ret(Emit *e) { e_u8(e, 0xc3); }
+
+/* ---- appended forms ------------------------------------------------------ */
+
+void e_pushf(Emit *e) { e_u8(e, 0x9c); }

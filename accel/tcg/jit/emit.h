@@ -92,4 +92,9 @@ void e_push(Emit *e, int r);
 void e_pop(Emit *e, int r);
 void e_ret(Emit *e);
 
+/* ---- appended forms ------------------------------------------------------ */
+
+/* PUSHFQ: the host's flags onto the stack (pop them into a register). */
+void e_pushf(Emit *e);
+
 #endif

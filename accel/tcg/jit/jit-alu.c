@@ -94,12 +94,12 @@ bool jit_insn_kills_flags(const Insn *d, int mode)
     (void)mode;
     AluForm f;
     if (!decodes_ok(d))
-        return false;
+        return jit_ext_kills_flags(d);     /* other sizes */
     if (alu_form(d, &f))
         return true;
     if (d->map == MAP_1 && d->op == 0xf7 && d->mod == 3 && d->reg == 3)
         return true;    /* NEG */
-    return is_shift_imm(d);
+    return is_shift_imm(d) || jit_ext_kills_flags(d);
 }
 
 int jit_alu_compute(JitCtx *c, int op, int size, int ra, int rb, int rcopy)
@@ -141,17 +141,9 @@ static void emit_alu(JitCtx *c, const AluForm *f, int size)
  * the INC/DEC that follows (which keeps it). */
 static void carry_in(JitCtx *c)
 {
-    Emit *e = &c->e;
-    if (c->host_cc_in >= 0) {
-        e_setcc(e, HC_B, H_RDX);
-        e_movzx_rr(e, 1, H_RDX, H_RDX);
-        return;
-    }
-    e_mov_rr(e, 8, H_RDI, H_CPU);
-    e_call(e, (const void *)cc_compute_c);
-    e_mov_rr(e, 4, H_RDX, H_RAX);
-    e_mov_rr(e, 4, H_RCX, H_RAX);
-    e_unary(e, 3, 4, H_RCX);    /* NEG: CF = (EDX != 0) */
+    jit_carry_to_host(c);
+    e_setcc(&c->e, HC_B, H_RDX);
+    e_movzx_rr(&c->e, 1, H_RDX, H_RDX);
 }
 
 static void emit_incdec(JitCtx *c, const Insn *d, int size)
@@ -187,8 +179,9 @@ static void emit_shift(JitCtx *c, const Insn *d, int size)
     jit_set_reg(c, size, d->rrm, H_RAX);
     int cc = cc_op_sized(hop == HS_SHL ? CC_OP_SHLB : CC_OP_SARB, size);
     jit_record_flags(c, cc, H_RAX, H_RCX, H_RDX);
-    /* The host's OF after a multi-bit shift is undefined: no Jcc on it. */
-    c->host_cc = -1;
+    /* The host's OF after a multi-bit shift is undefined: no Jcc on it.
+     * By 1 every flag but AF (0 in the guest's record) is the guest's. */
+    c->host_cc = cnt == 1 ? cc : -1;
 }
 
 static void emit_neg(JitCtx *c, const Insn *d, int size)

@@ -79,6 +79,21 @@ int jit_alu_compute(JitCtx *c, int op, int size, int ra, int rb, int rcopy);
 void jit_alu_record(JitCtx *c, int op, int cc, int ra, int rb, int rcopy);
 bool jit_emit_branch(JitCtx *c, const Insn *d);    /* jit-branch.c */
 bool jit_emit_mem(JitCtx *c, const Insn *d);       /* jit-mem.c */
+bool jit_emit_ext(JitCtx *c, const Insn *d);       /* jit-ext.c */
+/* Whether a form jit-ext*.c runs natively kills the flags (see
+ * jit_insn_kills_flags). */
+bool jit_ext_kills_flags(const Insn *d);
+/* Guest register r of d at size 1, 2, 4 or 8 (byte registers 4..7 are
+ * AH..BH without REX): its offset in X86CPU, a load (zero-extending) and
+ * a store (a 4-byte value must be zero-extended in h). */
+int32_t jit_reg_off(const Insn *d, int r, int size);
+void jit_get_sized(JitCtx *c, const Insn *d, int size, int h, int r);
+void jit_set_sized(JitCtx *c, const Insn *d, int size, int r, int h);
+/* The host's CF = the guest's, or host condition for guest condition
+ * cond: only MOVs may come between this and the instruction that reads
+ * it; both may call helpers (clobbering the caller-saved registers). */
+void jit_carry_to_host(JitCtx *c);
+int jit_cond_to_host(JitCtx *c, int cond);
 
 /* ---- services (jit.c) ---------------------------------------------------- */
 

@@ -415,6 +415,7 @@ static const JitEmitter emitters[] = {
     jit_emit_alu,
     jit_emit_mem,
     jit_emit_branch,
+    jit_emit_ext,
 };
 
 /* live[i]: whether the flags instruction i leaves are read later (by an
