@@ -94,12 +94,12 @@ bool jit_insn_kills_flags(const Insn *d, int mode)
     (void)mode;
     AluForm f;
     if (!decodes_ok(d))
-        return jit_ext_kills_flags(d);     /* other sizes */
+        return jit_ext_kills_flags(d) || jit_ext2_kills_flags(d);
     if (alu_form(d, &f))
         return true;
     if (d->map == MAP_1 && d->op == 0xf7 && d->mod == 3 && d->reg == 3)
         return true;    /* NEG */
-    return is_shift_imm(d) || jit_ext_kills_flags(d);
+    return is_shift_imm(d) || jit_ext_kills_flags(d) || jit_ext2_kills_flags(d);
 }
 
 int jit_alu_compute(JitCtx *c, int op, int size, int ra, int rb, int rcopy)

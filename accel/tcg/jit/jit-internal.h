@@ -94,6 +94,14 @@ void jit_set_sized(JitCtx *c, const Insn *d, int size, int r, int h);
  * it; both may call helpers (clobbering the caller-saved registers). */
 void jit_carry_to_host(JitCtx *c);
 int jit_cond_to_host(JitCtx *c, int cond);
+/* jit-mem.c: the operand's offset into R12 (false: a form left to the
+ * handler, nothing emitted); an access of size bytes at seg:R12, a load
+ * into reg (zero-extended) or a store of reg (R13-R15 across the slow
+ * path's call). */
+bool emit_ea(JitCtx *c, const Insn *d);
+void emit_access(JitCtx *c, bool write, int size, int seg, int reg);
+bool jit_emit_ext2(JitCtx *c, const Insn *d);      /* jit-ext2.c */
+bool jit_ext2_kills_flags(const Insn *d);
 
 /* ---- services (jit.c) ---------------------------------------------------- */
 

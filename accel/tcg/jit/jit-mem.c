@@ -37,7 +37,7 @@ static bool ea_ok(const Insn *d)
 }
 
 /* The operand's offset (its effective address) into R12. */
-static bool emit_ea(JitCtx *c, const Insn *d)
+bool emit_ea(JitCtx *c, const Insn *d)
 {
     Emit *e = &c->e;
     if (!ea_ok(d))
@@ -110,7 +110,7 @@ static void emit_tlb(JitCtx *c, int size, bool write, Stub *s)
 
 /* A guest access of size bytes at seg:R12: a load into reg (zero-extended)
  * or a store of reg (one of R13-R15). */
-static void emit_access(JitCtx *c, bool write, int size, int seg, int reg)
+void emit_access(JitCtx *c, bool write, int size, int seg, int reg)
 {
     Emit *e = &c->e;
     Stub *s = jit_stub(c, write ? STUB_STORE : STUB_LOAD);

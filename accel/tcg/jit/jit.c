@@ -416,6 +416,7 @@ static const JitEmitter emitters[] = {
     jit_emit_mem,
     jit_emit_branch,
     jit_emit_ext,
+    jit_emit_ext2,
 };
 
 /* live[i]: whether the flags instruction i leaves are read later (by an
