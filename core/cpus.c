@@ -6,7 +6,11 @@
  * start-up IPI are skipped, and the loop sleeps only when no CPU has work.
  * With more than one CPU the slice is shorter, and an interrupt for another
  * CPU ends the running CPU's slice (machine_cpu_notify), so that an IPI and
- * its answer (TLB shootdowns, spinlocks) cost little. */
+ * its answer (TLB shootdowns, spinlocks) cost little.
+ *
+ * An accelerator with thread_per_vcpu (KVM) gets one host thread per vCPU
+ * instead, and this loop keeps only timers, input and the machine's
+ * requests (core/cpus-threaded.c). */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -17,11 +21,11 @@
 
 #include "yl/accel.h"
 #include "yl/apic.h"
+#include "core/cpus_int.h"
 #include "yl/machine.h"
 
 #define SLICE_NS 10000000
 #define SMP_SLICE_NS 1000000
-#define MAX_SLEEP_NS 1000000000
 #define MAX_POLLFDS 16
 
 int machine_reset(Machine *m, char *err, int errlen)
@@ -41,7 +45,7 @@ int machine_reset(Machine *m, char *err, int errlen)
 
 /* Termination signals arrive as a descriptor, so that they end the loop
  * cleanly (the terminal gets restored) instead of killing the process. */
-static int signals_open(void)
+int cpus_signals_open(void)
 {
     sigset_t set;
     sigemptyset(&set);
@@ -62,31 +66,50 @@ static void signal_received(Machine *m, int sfd)
     }
 }
 
-/* Waits up to timeout_ns for input or a signal and serves what came. */
-static void poll_events(Machine *m, int sfd, int64_t timeout_ns)
+/* The vCPU threads' wake-up calls (threaded only): read and forget. */
+static void wake_drain(Machine *m)
 {
-    struct pollfd fds[MAX_POLLFDS + 1];
+    uint64_t n;
+    if (read(m->wake_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+        return;
+}
+
+/* Waits up to timeout_ns for input, a signal or (threaded) a vCPU
+ * thread's wake-up call and serves what came.  Threaded, the machine
+ * lock is dropped only for the wait itself. */
+void cpus_poll_events(Machine *m, int sfd, int64_t timeout_ns)
+{
+    struct pollfd fds[MAX_POLLFDS + 2];
     Chardev *who[MAX_POLLFDS];
     int n = chardev_pollfds(m->chardevs, fds, who, MAX_POLLFDS);
+    int nfds = n;
     if (sfd >= 0)
-        fds[n] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-    int nfds = n + (sfd >= 0);
+        fds[nfds++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+    if (m->threaded)
+        fds[nfds++] = (struct pollfd){ .fd = m->wake_fd, .events = POLLIN };
     struct timespec ts = { timeout_ns / 1000000000, timeout_ns % 1000000000 };
     if (nfds == 0) {
         if (timeout_ns > 0)
             nanosleep(&ts, NULL);
         return;
     }
-    if (ppoll(fds, nfds, &ts, NULL) <= 0)
+    if (m->threaded)
+        pthread_mutex_unlock(&m->lock);
+    int r = ppoll(fds, nfds, &ts, NULL);
+    if (m->threaded)
+        pthread_mutex_lock(&m->lock);
+    if (r <= 0)
         return;
     for (int i = 0; i < n; i++)
         if (fds[i].revents)
             chardev_read_input(who[i]);
     if (sfd >= 0 && fds[n].revents)
         signal_received(m, sfd);
+    if (m->threaded && fds[nfds - 1].revents)
+        wake_drain(m);
 }
 
-static int64_t ns_until_deadline(Machine *m, int64_t cap)
+int64_t cpus_ns_until_deadline(Machine *m, int64_t cap)
 {
     int64_t left = clock_next_deadline(&m->clock) - clock_ns(&m->clock);
     if (left < 0)
@@ -122,7 +145,7 @@ static void cpu_take_startup(X86CPU *cpu)
         accel->vcpu_reset(cpu->machine, cpu);
 }
 
-static bool cpu_has_work(Machine *m, X86CPU *cpu)
+bool cpus_cpu_has_work(Machine *m, X86CPU *cpu)
 {
     if (m->kernel_irqchip)
         return true;    /* halts, INIT and SIPI are the kernel's: KVM_RUN waits */
@@ -130,13 +153,17 @@ static bool cpu_has_work(Machine *m, X86CPU *cpu)
     return !cpu->wait_for_sipi && (!cpu->halted || cpu_wakes_now(cpu));
 }
 
-static bool machine_stopping(const Machine *m)
+bool cpus_machine_stopping(const Machine *m)
 {
     return m->shutdown_requested || m->reset_requested || m->paused;
 }
 
 void machine_cpu_notify(Machine *m, X86CPU *cpu)
 {
+    if (m->threaded) {
+        cpus_threaded_notify(m, cpu);
+        return;
+    }
     X86CPU *running = m->current_cpu;
     if (running && running != cpu && m->accel && m->accel->vcpu_kick)
         m->accel->vcpu_kick(running);
@@ -153,18 +180,18 @@ void machine_set_a20(Machine *m, bool enabled)
 static bool cpus_run_round(Machine *m)
 {
     int64_t slice = m->ncpus > 1 ? SMP_SLICE_NS : SLICE_NS;
-    for (int i = 0; i < m->ncpus && !machine_stopping(m); i++) {
+    for (int i = 0; i < m->ncpus && !cpus_machine_stopping(m); i++) {
         X86CPU *cpu = m->cpus[i];
-        if (!cpu_has_work(m, cpu))
+        if (!cpus_cpu_has_work(m, cpu))
             continue;
-        int64_t budget = ns_until_deadline(m, slice);
+        int64_t budget = cpus_ns_until_deadline(m, slice);
         m->current_cpu = cpu;
         m->accel->vcpu_run(m, cpu, budget > 0 ? budget : 1);
         m->current_cpu = NULL;
         clock_run_timers(&m->clock);
     }
     for (int i = 0; i < m->ncpus; i++)
-        if (cpu_has_work(m, m->cpus[i]))
+        if (cpus_cpu_has_work(m, m->cpus[i]))
             return true;
     return false;
 }
@@ -172,7 +199,13 @@ static bool cpus_run_round(Machine *m)
 int machine_run(Machine *m)
 {
     char err[256];
-    int sfd = signals_open();
+    int sfd = cpus_signals_open();
+    if (m->accel && m->accel->thread_per_vcpu) {
+        int status = cpus_run_threaded(m, sfd);
+        if (sfd >= 0)
+            close(sfd);
+        return status;
+    }
     while (!m->shutdown_requested) {
         if (m->reset_requested && machine_reset(m, err, sizeof(err)) < 0) {
             fprintf(stderr, "yinglong: %s\n", err);
@@ -180,15 +213,15 @@ int machine_run(Machine *m)
             break;
         }
         if (m->paused) {    /* `stop`: only the monitor and signals are served */
-            poll_events(m, sfd, MAX_SLEEP_NS);
+            cpus_poll_events(m, sfd, MAX_SLEEP_NS);
             continue;
         }
         clock_run_timers(&m->clock);
         bool busy = cpus_run_round(m);
         int64_t wait = 0;
-        if (!busy && !machine_stopping(m))
-            wait = ns_until_deadline(m, MAX_SLEEP_NS);
-        poll_events(m, sfd, wait);
+        if (!busy && !cpus_machine_stopping(m))
+            wait = cpus_ns_until_deadline(m, MAX_SLEEP_NS);
+        cpus_poll_events(m, sfd, wait);
     }
     if (sfd >= 0)
         close(sfd);

@@ -1,6 +1,8 @@
-/* The KVM_RUN loop of one vCPU: runs until the slice ends (a timer signal
- * interrupts KVM_RUN), the guest halts (userspace irqchip), or the machine
- * wants the main loop; exits are served by the machine's own dispatch. */
+/* The KVM_RUN loop of one vCPU, in the vCPU's own thread (core/
+ * cpus-threaded.c): runs until the budget is spent, the guest halts
+ * (userspace irqchip), or the machine stops (a kick: the kick signal or
+ * immediate_exit ends KVM_RUN).  The machine lock is dropped only inside
+ * KVM_RUN; exits are served under it by the machine's own dispatch. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,9 +13,6 @@
 #include "yl/accel.h"
 
 enum { RUN_CONTINUE = -1 };
-
-/* A halted vCPU's turn while another has work (see irqchip_turn). */
-#define HALT_GLIMPSE_NS 50000
 
 static const char *const exit_names[] = {
     [KVM_EXIT_UNKNOWN] = "unknown", [KVM_EXIT_EXCEPTION] = "exception",
@@ -32,15 +31,7 @@ static const char *exit_name(uint32_t r)
     return "?";
 }
 
-static void slice_arm(KVMVcpu *v, int64_t ns)
-{
-    struct itimerspec its = { .it_value = { ns / 1000000000, ns % 1000000000 } };
-    if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
-        its.it_value.tv_nsec = 1;
-    timer_settime(v->slice_timer, 0, &its, NULL);
-}
-
-/* The kick signal stays pending (blocked outside KVM_RUN): take it. */
+/* A kick that came outside KVM_RUN stays pending (blocked there): take it. */
 static void eat_kicks(KVMState *s)
 {
     sigset_t set;
@@ -49,13 +40,6 @@ static void eat_kicks(KVMState *s)
     struct timespec zero = { 0, 0 };
     while (sigtimedwait(&set, NULL, &zero) > 0)
         ;
-}
-
-static void slice_disarm(KVMState *s, KVMVcpu *v)
-{
-    struct itimerspec its = { 0 };
-    timer_settime(v->slice_timer, 0, &its, NULL);
-    eat_kicks(s);
 }
 
 static void handle_io(Machine *m, struct kvm_run *run)
@@ -187,103 +171,97 @@ static bool userspace_halt_wakes(const X86CPU *cpu)
     return cpu->nmi_pending || (cpu->irq_line && (cpu->eflags & IF_MASK));
 }
 
+/* Another thread asked for the registers while the guest ran. */
+static void serve_sync(KVMState *s, KVMVcpu *v)
+{
+    char err[256];
+    if (!v->sync_req)
+        return;
+    if (kvm_state_get(s, v, err, sizeof(err)) < 0)
+        fprintf(stderr, "yinglong: %s\n", err);
+    else
+        v->state_dirty = true;      /* the asker may change them */
+    v->sync_req = false;
+    machine_cpu_answered(s->m);
+}
+
+/* The first run in a thread makes it the vCPU's: kicks signal it, and
+ * KVM_RUN takes this thread's signal mask. */
+static void bind_thread(KVMState *s, KVMVcpu *v)
+{
+    if (v->bound && pthread_equal(v->thread, pthread_self()))
+        return;
+    v->thread = pthread_self();
+    v->bound = true;
+    if (kvm_set_run_sigmask(s, v) < 0)
+        fprintf(stderr, "yinglong: kvm: KVM_SET_SIGNAL_MASK: %s\n", strerror(errno));
+}
+
+static int put_state(KVMState *s, KVMVcpu *v)
+{
+    char err[256];
+    if ((!v->state_dirty || kvm_state_put(s, v, err, sizeof(err)) == 0)
+        && kvm_mem_update(s, err, sizeof(err)) == 0)
+        return 0;
+    fprintf(stderr, "yinglong: %s\n", err);
+    machine_request_shutdown(s->m, 1);
+    return -1;
+}
+
 static int run_once(KVMState *s, KVMVcpu *v)
 {
+    Machine *m = s->m;
+    X86CPU *cpu = v->cpu;
+    if (put_state(s, v) < 0)
+        return ACCEL_RUN_EXIT;
     if (!s->irqchip)
         kvm_inject_userspace(s, v);
     v->state_valid = false;
+    v->in_run = true;
+    machine_guest_enter(m, cpu);
     int r = ioctl(v->fd, KVM_RUN, 0);
+    int run_errno = errno;
+    machine_guest_exit(m, cpu);
+    v->in_run = false;
     v->run->immediate_exit = 0;
+    serve_sync(s, v);
     if (r < 0) {
-        if (errno == EINTR || errno == EAGAIN) {
+        if (run_errno == EINTR || run_errno == EAGAIN) {
             eat_kicks(s);
-            return ACCEL_RUN_OK;    /* the slice is over, or a kick */
+            return ACCEL_RUN_OK;    /* a kick: the caller looks at the machine */
         }
-        return fatal(s, v, "KVM_RUN failed: %s", strerror(errno));
+        return fatal(s, v, "KVM_RUN failed: %s", strerror(run_errno));
     }
-    /* The main loop's wake-up test reads IF: keep that bit current. */
-    X86CPU *cpu = v->cpu;
+    /* The halt wake-up test reads IF: keep that bit current. */
     cpu->eflags = (cpu->eflags & ~IF_MASK) | (v->run->if_flag ? IF_MASK : 0);
     return handle_exit(s, v);
 }
 
-static uint32_t mp_state_of(KVMVcpu *v)
+static bool stopping(const Machine *m)
 {
-    struct kvm_mp_state mp = { KVM_MP_STATE_RUNNABLE };
-    ioctl(v->fd, KVM_GET_MP_STATE, &mp);
-    return mp.mp_state;
-}
-
-static bool others_busy(KVMState *s, KVMVcpu *self)
-{
-    for (int i = 0; i < s->m->ncpus; i++) {
-        KVMVcpu *o = &s->vcpu[i];
-        if (o != self && o->fd >= 0 && o->mp_state == KVM_MP_STATE_RUNNABLE)
-            return true;
-    }
-    return false;
-}
-
-/* With the in-kernel irqchip KVM owns HLT, INIT and SIPI, while the vCPUs
- * take turns in this one thread.  An AP waiting for its start-up IPI is
- * not entered (KVM_GET_MP_STATE takes a pending INIT or SIPI, so it starts
- * on a later turn); a halted vCPU gets only a glimpse (to take what is
- * pending) while another has work, since in the meantime nothing but its
- * own local APIC could wake it.  Returns the budget, 0: skip the turn. */
-static int64_t irqchip_turn(KVMState *s, KVMVcpu *v, int64_t budget_ns)
-{
-    v->mp_state = mp_state_of(v);
-    switch (v->mp_state) {
-    case KVM_MP_STATE_UNINITIALIZED:
-    case KVM_MP_STATE_INIT_RECEIVED:
-        return 0;
-    case KVM_MP_STATE_HALTED:
-        return others_busy(s, v) && budget_ns > HALT_GLIMPSE_NS ? HALT_GLIMPSE_NS
-                                                                : budget_ns;
-    default:
-        return budget_ns;
-    }
+    return m->shutdown_requested || m->reset_requested || m->paused;
 }
 
 int kvm_vcpu_run_loop(KVMState *s, KVMVcpu *v, int64_t budget_ns)
 {
     Machine *m = s->m;
     X86CPU *cpu = v->cpu;
-    char err[256];
+    bind_thread(s, v);
     if (!s->irqchip && cpu->halted) {
         if (!userspace_halt_wakes(cpu))
             return ACCEL_RUN_HALTED;
         cpu->halted = false;
     }
-    v->run->immediate_exit = 0;
-    if (kvm_mem_update(s, err, sizeof(err)) < 0
-        || (v->state_dirty && kvm_state_put(s, v, err, sizeof(err)) < 0)) {
-        fprintf(stderr, "yinglong: %s\n", err);
-        machine_request_shutdown(m, 1);
-        return ACCEL_RUN_EXIT;
-    }
-    if (s->irqchip && m->ncpus > 1 && (budget_ns = irqchip_turn(s, v, budget_ns)) == 0)
-        return ACCEL_RUN_HALTED;
     int64_t deadline = clock_ns(&m->clock) + budget_ns;
-    slice_arm(v, budget_ns);
     int ret = ACCEL_RUN_OK;
-    while (!m->shutdown_requested && !m->reset_requested && !m->paused) {
+    while (!stopping(m)) {
         int r = run_once(s, v);
         if (r != RUN_CONTINUE) {
             ret = r;
             break;
         }
-        if (kvm_mem_update(s, err, sizeof(err)) < 0) {
-            fprintf(stderr, "yinglong: %s\n", err);
-            machine_request_shutdown(m, 1);
-            ret = ACCEL_RUN_EXIT;
-            break;
-        }
         if (clock_ns(&m->clock) >= deadline)
             break;
     }
-    slice_disarm(s, v);
-    if (s->irqchip && m->ncpus > 1)
-        v->mp_state = mp_state_of(v);
     return ret;
 }

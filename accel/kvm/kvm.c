@@ -160,7 +160,7 @@ static int kvm_init(Machine *m, char *err, int errlen)
 }
 
 /* The signal mask during KVM_RUN: the thread's own, kick unblocked. */
-static int set_run_sigmask(KVMState *s, KVMVcpu *v)
+int kvm_set_run_sigmask(KVMState *s, KVMVcpu *v)
 {
     sigset_t cur;
     pthread_sigmask(SIG_BLOCK, NULL, &cur);
@@ -172,23 +172,9 @@ static int set_run_sigmask(KVMState *s, KVMVcpu *v)
     return ioctl(v->fd, KVM_SET_SIGNAL_MASK, &mask);
 }
 
-static int slice_timer_create(KVMState *s, KVMVcpu *v)
-{
-    struct sigevent ev = {
-        .sigev_notify = SIGEV_THREAD_ID,
-        .sigev_signo = s->kick_signal,
-    };
-    ev._sigev_un._tid = gettid();
-    if (timer_create(CLOCK_MONOTONIC, &ev, &v->slice_timer) < 0)
-        return -1;
-    v->have_timer = true;
-    return 0;
-}
-
 static int vcpu_setup(KVMState *s, KVMVcpu *v, X86CPU *cpu, char *err, int errlen)
 {
     v->cpu = cpu;
-    v->thread = pthread_self();
     v->fd = ioctl(s->vm_fd, KVM_CREATE_VCPU, cpu->cpu_index);
     if (v->fd < 0) {
         snprintf(err, errlen, "kvm: KVM_CREATE_VCPU: %s", strerror(errno));
@@ -208,7 +194,7 @@ static int vcpu_setup(KVMState *s, KVMVcpu *v, X86CPU *cpu, char *err, int errle
     }
     if (kvm_cpuid_setup(s, v, err, errlen) < 0)
         return -1;
-    if (set_run_sigmask(s, v) < 0 || slice_timer_create(s, v) < 0) {
+    if (kvm_set_run_sigmask(s, v) < 0) {
         snprintf(err, errlen, "kvm: signal setup: %s", strerror(errno));
         return -1;
     }
@@ -249,8 +235,6 @@ static void kvm_vcpu_destroy(Machine *m, X86CPU *cpu)
     KVMState *s = m->accel_state;
     KVMVcpu *v = vcpu_of(cpu);
     if (v) {
-        if (v->have_timer)
-            timer_delete(v->slice_timer);
         if (v->run)
             munmap(v->run, v->run_size);
         close(v->fd);
@@ -266,24 +250,38 @@ static void kvm_vcpu_destroy(Machine *m, X86CPU *cpu)
     }
 }
 
-/* Another thread (or a signal handler) wants the vCPU back in the loop. */
+/* Another thread (holding the machine lock) or the vCPU's own wants it
+ * out of KVM_RUN: immediate_exit covers a thread about to enter, the
+ * signal (blocked outside KVM_RUN, so never lost) one inside. */
 static void kvm_vcpu_kick(X86CPU *cpu)
 {
     KVMVcpu *v = vcpu_of(cpu);
     if (!v)
         return;
     v->run->immediate_exit = 1;
-    if (!pthread_equal(v->thread, pthread_self()))
+    if (v->bound && !pthread_equal(v->thread, pthread_self()))
         pthread_kill(v->thread, ((KVMState *)cpu->machine->accel_state)->kick_signal);
 }
 
+/* Called with the machine lock held.  A vCPU inside KVM_RUN is asked to
+ * fetch its own registers (kvm-run.c serves sync_req as soon as it is out)
+ * and waited for; one outside cannot enter while the lock is held, so its
+ * registers are read here. */
 static void kvm_sync_state(X86CPU *cpu)
 {
     KVMVcpu *v = vcpu_of(cpu);
     char err[256];
     if (!v || v->state_valid || v->state_dirty)
         return;
-    if (kvm_state_get(cpu->machine->accel_state, v, err, sizeof(err)) < 0) {
+    Machine *m = cpu->machine;
+    if (v->in_run && !pthread_equal(v->thread, pthread_self())) {
+        v->sync_req = true;
+        kvm_vcpu_kick(cpu);
+        while (v->sync_req)
+            machine_wait_for_cpus(m);
+        return;
+    }
+    if (kvm_state_get(m->accel_state, v, err, sizeof(err)) < 0) {
         fprintf(stderr, "yinglong: %s\n", err);
         return;
     }
@@ -300,8 +298,6 @@ static void kvm_vcpu_reset(Machine *m, X86CPU *cpu)
     v->state_dirty = true;
     v->state_valid = true;
 }
-
-int kvm_vcpu_run_loop(KVMState *s, KVMVcpu *v, int64_t budget_ns);
 
 static int kvm_vcpu_run(Machine *m, X86CPU *cpu, int64_t budget_ns)
 {
@@ -323,4 +319,5 @@ const AccelOps kvm_accel_ops = {
     .sync_state = kvm_sync_state,
     .vcpu_destroy = kvm_vcpu_destroy,
     .vcpu_reset = kvm_vcpu_reset,
+    .thread_per_vcpu = true,
 };

@@ -8,7 +8,6 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <time.h>
 
 #include "yl/machine.h"
 
@@ -30,11 +29,11 @@ typedef struct KVMVcpu {
     size_t run_size;
     X86CPU *cpu;
     pthread_t thread;       /* the thread that runs it (kicks signal it) */
-    timer_t slice_timer;    /* ends a slice: signals the thread */
-    bool have_timer;
+    bool bound;             /* thread is set: it has run the vCPU */
+    bool in_run;            /* inside KVM_RUN, without the machine lock */
+    bool sync_req;          /* another thread waits for its registers */
     bool state_valid;       /* X86CPU reflects the vCPU */
     bool state_dirty;       /* X86CPU is newer: put it before KVM_RUN */
-    uint32_t mp_state;      /* in-kernel irqchip: KVM_MP_STATE_* after its last turn */
     bool xcr0_reset;        /* put XCR0 even with CR4.OSXSAVE clear (after reset) */
     /* The MSRs a machine reset puts back (kvm-reset.c), as at creation. */
     struct kvm_msr_entry reset_msr[KVM_RESET_MSRS];
@@ -58,6 +57,12 @@ typedef struct KVMState {
     struct kvm_cpuid2 *supported_cpuid;
     KVMVcpu vcpu[MACHINE_MAX_CPUS];
 } KVMState;
+
+/* kvm.c: the signal mask KVM_RUN runs with, from the calling thread's. */
+int kvm_set_run_sigmask(KVMState *s, KVMVcpu *v);
+
+/* kvm-run.c: runs the vCPU in the calling thread (the machine lock held). */
+int kvm_vcpu_run_loop(KVMState *s, KVMVcpu *v, int64_t budget_ns);
 
 /* kvm-mem.c: make the memslots match m->as (after any map change). */
 int kvm_mem_update(KVMState *s, char *err, int errlen);

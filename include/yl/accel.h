@@ -2,6 +2,7 @@
 #ifndef YL_ACCEL_H
 #define YL_ACCEL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct Machine;
@@ -24,6 +25,12 @@ typedef struct AccelOps {
     /* After machine_reset put the X86CPU in its reset (and boot loader)
      * state: the accelerator takes it from there (may be NULL). */
     void (*vcpu_reset)(struct Machine *m, struct X86CPU *cpu);
+    /* Each vCPU runs in a host thread of its own (core/cpus.c): vcpu_run
+     * is called there with the machine lock held and must drop it while
+     * the guest runs (machine_guest_enter/exit); vcpu_kick and sync_state
+     * may come from any thread holding the lock.  Unset: one thread runs
+     * every vCPU in turn and nothing is locked. */
+    bool thread_per_vcpu;
 } AccelOps;
 
 extern const AccelOps tcg_accel_ops;

@@ -3,6 +3,7 @@
 #ifndef YL_MACHINE_H
 #define YL_MACHINE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -67,6 +68,7 @@ typedef struct MachineOptions {
     const char *accel;
     bool kernel_irqchip_off;    /* -machine kernel-irqchip=off */
     bool tcg_jit_off;       /* -accel tcg,jit=off: the software CPU interprets */
+    bool perfmap;           /* -perfmap: /tmp/perf-PID.map for the JIT's code */
     /* Guest RAM backing (both accelerators): -mem-path DIR (a file there,
      * e.g. on hugetlbfs), -mem-prealloc, -machine mem-merge=on|off. */
     const char *mem_path;
@@ -132,10 +134,40 @@ typedef struct Machine {
     bool shutdown_requested;
     bool reset_requested;
     int exit_status;
+
+    /* A thread_per_vcpu accelerator (yl/accel.h): the machine lock that
+     * serializes devices, timers, chardevs and the monitor between the
+     * main loop and the vCPU threads, and the conditions they wait on.
+     * Unused (threaded false) with one thread for all. */
+    bool threaded;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;    /* to the vCPU threads: machine_changed */
+    pthread_cond_t answer;  /* to the main loop: machine_cpu_answered */
+    pthread_t cpu_thread[MACHINE_MAX_CPUS];
+    int cpus_active;        /* vCPU threads not parked in the main loop's sense */
+    int wake_fd;            /* eventfd: wakes the main loop from its poll */
+    int64_t loop_wake_ns;   /* when the sleeping main loop wakes by itself */
+    /* Per CPU: its thread knows of its pending INTR/NMI (it entered the
+     * guest with it or was kicked for it), so it need not be kicked again. */
+    bool cpu_irq_known[MACHINE_MAX_CPUS];
 } Machine;
 
 void machine_request_shutdown(Machine *m, int status);
 void machine_request_reset(Machine *m);
+/* For a vCPU thread (thread_per_vcpu): drops the machine lock while the
+ * guest runs and takes it back (m->current_cpu is cpu while it is held);
+ * no-ops when not threaded. */
+void machine_guest_enter(Machine *m, X86CPU *cpu);
+void machine_guest_exit(Machine *m, X86CPU *cpu);
+/* Threaded only, with the lock held (dropped while waiting): a vCPU
+ * thread waits until machine_changed announces a change of the machine
+ * (a request, an interrupt, `cont`); the main loop (or the monitor) waits
+ * until a vCPU thread answers it with machine_cpu_answered (parked, or
+ * did what it was asked). */
+void machine_wait(Machine *m);
+void machine_changed(Machine *m);
+void machine_wait_for_cpus(Machine *m);
+void machine_cpu_answered(Machine *m);
 /* A triple fault: reset, or with -no-reboot, exit with status 0. */
 void machine_triple_fault(Machine *m);
 Chardev *machine_find_chardev(Machine *m, const char *id);
