@@ -176,6 +176,12 @@ static int opt_mem_path(Options *o, const char *arg, char *err, int errlen)
     return 0;
 }
 
+static int opt_perfmap(Options *o, const char *arg, char *err, int errlen)
+{
+    o->machine.perfmap = true;
+    return 0;
+}
+
 static int opt_mem_prealloc(Options *o, const char *arg, char *err, int errlen)
 {
     o->machine.mem_prealloc = true;
@@ -575,6 +581,7 @@ static const OptDesc opt_table[] = {
     { "m", "N[KMG]", "guest RAM size (default 128M; a bare number is MiB)", opt_m },
     { "mem-path", "DIR", "back guest RAM by a file in DIR (e.g. hugetlbfs)", opt_mem_path },
     { "mem-prealloc", NULL, "allocate all guest RAM at start", opt_mem_prealloc },
+    { "perfmap", NULL, "write /tmp/perf-PID.map naming the JIT's code for perf", opt_perfmap },
     { "smp", "[cpus=]N[,...]", "CPUs (1-8); also maxcpus=, sockets=, cores=, threads=", opt_smp },
     { "bios", "FILE", "firmware image (default /usr/share/seabios/bios-256k.bin)", opt_bios },
     { "kernel", "FILE", "boot a Linux bzImage or multiboot kernel directly", opt_kernel },

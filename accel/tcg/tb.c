@@ -70,6 +70,8 @@ void tb_cache_free(TBCache *c)
         return;
     munmap(c->arena, c->arena_size);
     jit_buffer_free(c->jit);
+    if (c->perfmap)
+        fclose(c->perfmap);
     free(c->page_tbs);
     free(c);
 }
@@ -355,6 +357,9 @@ static TB *tb_gen(X86CPU *cpu, uint64_t pc, uint64_t phys_pc, uint32_t flags)
     c->generated++;
     if (c->jit)
         tb->host = jit_translate(c->jit, tb);
+    if (c->perfmap && tb->host)
+        fprintf(c->perfmap, "%" PRIxPTR " %x yl-tb-%" PRIx64 "\n",
+                (uintptr_t)tb->host, tb->host_size, tb->pc);
     if (cpu->log && (cpu->log->mask & LOG_OUT_ASM) && tb->host)
         tb_log_host_asm(cpu, tb);
     if (cpu->log && (cpu->log->mask & LOG_IN_ASM))

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "accel/tcg/jit/jit.h"
 #include "cpu/x86/x86.h"
@@ -61,6 +62,7 @@ typedef struct TBJmpCache {
 typedef struct TBCache {
     uint8_t *arena;
     JitBuffer *jit;         /* host code of the blocks; NULL: interpreter only */
+    FILE *perfmap;          /* -perfmap: one line per block's host code */
     size_t arena_size, arena_used;
     TB *hash[1 << TB_HASH_BITS];
     TB **page_tbs;          /* per RAM page: TBs with code there */

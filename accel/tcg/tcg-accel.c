@@ -1,5 +1,6 @@
 /* The software accelerator behind the AccelOps contract. */
 #include <stdio.h>
+#include <unistd.h>
 
 #include "accel/tcg/tb.h"
 #include "yl/accel.h"
@@ -8,6 +9,17 @@
 #define TB_ARENA_BYTES (256u << 20)   /* reserved, touched only as used */
 
 int cpu_exec(X86CPU *cpu, int64_t deadline_ns);
+
+/* perf reads /tmp/perf-PID.map to name code outside any ELF file. */
+static FILE *perfmap_open(void)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
+    FILE *f = fopen(path, "w");
+    if (f)
+        setvbuf(f, NULL, _IOLBF, 0);
+    return f;
+}
 
 static int tcg_init(Machine *m, char *err, int errlen)
 {
@@ -39,6 +51,8 @@ static int tcg_vcpu_create(Machine *m, X86CPU *cpu)
         c = tb_cache_new(cpu->as, TB_ARENA_BYTES);
         if (!c)
             return -1;
+        if (m && m->opt.perfmap)
+            c->perfmap = perfmap_open();
         cpu->as->code_write = tcg_code_write;
         cpu->as->code_write_opaque = c;
         if (m)
