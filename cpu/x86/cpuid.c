@@ -62,6 +62,11 @@ void x86_cpuid_implemented(uint32_t feat[CPUID_NWORDS])
     memset(feat, 0, CPUID_NWORDS * sizeof(feat[0]));
     feat[CPUID_W_1_EDX] = X86_FEATURES_EDX | SSE_FEATURES_EDX | CPUID_APIC;
     feat[CPUID_W_1_ECX] = SSE_FEATURES_ECX | CPUID_ECX_TSC_DEADLINE;
+    /* IA32_ARCH_CAPABILITIES (msr.c), through which a CPU that does not
+     * speculate says it is not affected by Meltdown, MDS and the like: that
+     * spares a guest their mitigations (Linux's page table isolation would
+     * switch CR3, flushing the TLB, on every kernel entry). */
+    feat[CPUID_W_7_EDX] = CPUID_7_EDX_ARCH_CAPABILITIES;
     feat[CPUID_W_81_EDX] = CPUID_EXT_EDX_FEATURES;
     feat[CPUID_W_81_ECX] = CPUID_EXT_ECX_FEATURES;
 }
@@ -132,6 +137,10 @@ static void cpuid_basic(X86CPU *cpu, uint32_t leaf, CpuidRegs *r)
         break;
     case 2:
         r->eax = 1;         /* one iteration, no cache descriptors */
+        break;
+    case 7:                 /* sub-leaf 0 only (EAX = 0: the highest) */
+        if ((uint32_t)cpu->regs[R_ECX] == 0)
+            r->edx = CPUID_7_EDX_ARCH_CAPABILITIES;
         break;
     case 0xd:               /* XSAVE; the sub-leaf is in ECX */
         if ((uint32_t)cpu->regs[R_ECX] == 0) {

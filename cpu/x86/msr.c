@@ -4,6 +4,7 @@
 
 #include "cpu/x86/sysregs.h"
 #include "yl/apic.h"
+#include "yl/cpumodel.h"
 #include "yl/machine.h"
 
 enum {
@@ -11,6 +12,7 @@ enum {
     MSR_PLATFORM_ID = 0x17,
     MSR_APIC_BASE = 0x1b,
     MSR_BIOS_SIGN_ID = 0x8b,    /* microcode revision */
+    MSR_ARCH_CAPABILITIES = 0x10a,  /* read-only */
     MSR_SYSENTER_CS = 0x174,
     MSR_SYSENTER_ESP = 0x175,
     MSR_SYSENTER_EIP = 0x176,
@@ -41,6 +43,44 @@ enum {
 /* MISC_ENABLE: fast strings on; BTS and PEBS unavailable (read-only). */
 #define MISC_ENABLE_RESET 0x1801ull
 #define MISC_ENABLE_RO 0x1800ull
+
+/* IA32_ARCH_CAPABILITIES: the "not affected" bits that hold for a CPU that
+ * never executes speculatively, so nothing transient leaks through caches,
+ * buffers or predictors: not Meltdown (RDCL_NO; hence no L1TF and no L1D
+ * flush needed on VM entry), Speculative Store Bypass, MDS, the
+ * page-size-change machine check, TAA, MMIO stale data (SBDR/SSDP, FBSDP,
+ * PSDP), Branch History Injection, post-barrier RSB prediction, GDS,
+ * RFDS, Indirect Target Selection.  Left clear: every bit that announces a
+ * control MSR (TSX_CTRL, MCU_CONTROL, GDS_CTRL, ...) or a mechanism
+ * (IBRS_ALL, FB_CLEAR, RFDS_CLEAR), and the "affected" bits (RSBA, RRSBA). */
+#define ARCH_CAP_RDCL_NO (1ull << 0)
+#define ARCH_CAP_SKIP_VMENTRY_L1DFLUSH (1ull << 3)
+#define ARCH_CAP_SSB_NO (1ull << 4)
+#define ARCH_CAP_MDS_NO (1ull << 5)
+#define ARCH_CAP_PSCHANGE_MC_NO (1ull << 6)
+#define ARCH_CAP_TAA_NO (1ull << 8)
+#define ARCH_CAP_SBDR_SSDP_NO (1ull << 13)
+#define ARCH_CAP_FBSDP_NO (1ull << 14)
+#define ARCH_CAP_PSDP_NO (1ull << 15)
+#define ARCH_CAP_BHI_NO (1ull << 20)
+#define ARCH_CAP_PBRSB_NO (1ull << 24)
+#define ARCH_CAP_GDS_NO (1ull << 26)
+#define ARCH_CAP_RFDS_NO (1ull << 27)
+#define ARCH_CAP_ITS_NO (1ull << 62)
+#define ARCH_CAP_VALUE (ARCH_CAP_RDCL_NO | ARCH_CAP_SKIP_VMENTRY_L1DFLUSH | ARCH_CAP_SSB_NO | \
+    ARCH_CAP_MDS_NO | ARCH_CAP_PSCHANGE_MC_NO | ARCH_CAP_TAA_NO | ARCH_CAP_SBDR_SSDP_NO | \
+    ARCH_CAP_FBSDP_NO | ARCH_CAP_PSDP_NO | ARCH_CAP_BHI_NO | ARCH_CAP_PBRSB_NO | \
+    ARCH_CAP_GDS_NO | ARCH_CAP_RFDS_NO | ARCH_CAP_ITS_NO)
+
+/* The MSR exists while the model advertises it (CPUID.7.0:EDX[29]). */
+static bool arch_cap_read(X86CPU *cpu, uint64_t *val)
+{
+    const X86CPUModel *m = cpu->model ? cpu->model : x86_cpu_model_default();
+    if (!(m->feat[CPUID_W_7_EDX] & CPUID_7_EDX_ARCH_CAPABILITIES))
+        return false;
+    *val = ARCH_CAP_VALUE;
+    return true;
+}
 
 static int64_t virt_ns(X86CPU *cpu)
 {
@@ -194,6 +234,7 @@ static bool msr_read(X86CPU *cpu, uint32_t idx, uint64_t *val)
     case MSR_TSC: *val = x86_tsc_read(cpu); return true;
     case MSR_PLATFORM_ID: *val = 0; return true;
     case MSR_BIOS_SIGN_ID: *val = 0; return true;
+    case MSR_ARCH_CAPABILITIES: return arch_cap_read(cpu, val);
     case MSR_SYSENTER_CS: *val = cpu->msr.sysenter_cs; return true;
     case MSR_SYSENTER_ESP: *val = cpu->msr.sysenter_esp; return true;
     case MSR_SYSENTER_EIP: *val = cpu->msr.sysenter_eip; return true;

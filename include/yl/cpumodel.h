@@ -25,6 +25,9 @@ enum {
     CPUID_NWORDS
 };
 
+/* CPUID.(EAX=7,ECX=0):EDX[29]: IA32_ARCH_CAPABILITIES (MSR 10Ah) exists. */
+#define CPUID_7_EDX_ARCH_CAPABILITIES (1u << 29)
+
 typedef struct X86CPUModel {
     char name[16];
     char vendor[13];        /* "GenuineIntel" */

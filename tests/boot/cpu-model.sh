@@ -7,6 +7,7 @@
 #   cpu-host-tcg       -cpu host without KVM: "needs -accel kvm", exit 1
 #   cpu-guest-*        tests/boot/cpuid-dump.asm as a -kernel under a model:
 #                      CPUID leaves 1, 7 and 80000001h as the model says
+#                      (max: 7.edx has arch_capabilities, IA32_ARCH_CAPABILITIES)
 # Usage: tests/boot/cpu-model.sh [path/to/yinglong]
 YL=${1:-${YINGLONG:-build/yinglong}}
 LIMIT=${BOOT_TIMEOUT:-30}
@@ -82,12 +83,13 @@ guest() {
 }
 
 SSE42=$((1 << 20)); POPCNT=$((1 << 23)); LM=$((1 << 29)); NX=$((1 << 20)); CX16=$((1 << 13))
+ARCHCAP=$((1 << 29))    # 7.edx: IA32_ARCH_CAPABILITIES
 # max is family 6 model 26 (0x1a): Linux keeps PAT on Intel family 6 only
 # from model 15 on.
 guest cpu-guest-max max 1.eax=0x106a5 "1.ecx&$SSE42=$SSE42" "1.ecx&$CX16=$CX16" \
-    "80000001h.edx&$LM=$LM"
-guest cpu-guest-minus 'max,-sse4.2,lm=off' "1.ecx&$SSE42=0" "1.ecx&$POPCNT=$POPCNT" \
-    "80000001h.edx&$LM=0" "80000001h.edx&$NX=$NX"
+    "80000001h.edx&$LM=$LM" 7.edx=$ARCHCAP
+guest cpu-guest-minus 'max,-sse4.2,lm=off,-arch_capabilities' "1.ecx&$SSE42=0" \
+    "1.ecx&$POPCNT=$POPCNT" "80000001h.edx&$LM=0" "80000001h.edx&$NX=$NX" 7.edx=0
 guest cpu-guest-v1 x86-64-v1 1.eax=0x6f6 1.ecx=0 1.edx=0x0789bb7d 7.ebx=0 7.ecx=0 7.edx=0 \
     80000001h.ecx=0 80000001h.edx=0x20100800
 guest cpu-guest-qemu64 qemu64 1.eax=0x6f6 1.ecx=$((1 | CX16)) 80000001h.ecx=1

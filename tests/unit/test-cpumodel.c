@@ -1,6 +1,7 @@
 /* -cpu: models, modifiers, errors, and the CPUID leaves each model gives
  * the software CPU. */
 #include <check.h>
+#include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,7 @@
 #define EXT_RDTSCP B(27)
 #define EXT_LM B(29)
 #define EXT_LAHF_LM B(0)
+#define EDX7_ARCH_CAP B(29)
 #define V1_EDX (B(0) | B(2) | B(3) | B(4) | B(5) | B(6) | B(8) | B(9) | B(11) | B(12) | \
                 B(13) | B(15) | B(16) | B(19) | B(23) | B(24) | B(25) | B(26))
 /* max: family 6 model 26 stepping 5.  Linux drops PAT on Intel family 6
@@ -53,7 +55,8 @@ typedef struct Regs {
     uint32_t a, b, c, d;
 } Regs;
 
-static Regs cpuid_of(const X86CPUModel *m, uint32_t leaf, uint64_t cr4)
+/* CPUID leaf, sub-leaf ECX, on a fresh CPU of model m. */
+static Regs cpuid_sub(const X86CPUModel *m, uint32_t leaf, uint32_t ecx, uint64_t cr4)
 {
     X86CPU *cpu = calloc(1, sizeof(*cpu));
     Regs r;
@@ -61,9 +64,42 @@ static Regs cpuid_of(const X86CPUModel *m, uint32_t leaf, uint64_t cr4)
     cpu->model = m;
     x86_cpu_reset(cpu);
     cpu->cr[4] = cr4;
+    cpu->regs[R_ECX] = ecx;
     x86_cpuid(cpu, leaf, &r.a, &r.b, &r.c, &r.d);
     free(cpu);
     return r;
+}
+
+static Regs cpuid_of(const X86CPUModel *m, uint32_t leaf, uint64_t cr4)
+{
+    return cpuid_sub(m, leaf, 0, cr4);
+}
+
+void op_rdmsr(X86CPU *cpu, const Insn *d);
+void op_wrmsr(X86CPU *cpu, const Insn *d);
+
+/* RDMSR (write: WRMSR of val) of idx at CPL 0 on a fresh CPU of model m.
+ * Returns -1, or the exception it raised; *val gets what RDMSR read. */
+static int msr_of(const X86CPUModel *m, bool write, uint32_t idx, uint64_t *val)
+{
+    X86CPU *cpu = calloc(1, sizeof(*cpu));
+    Insn d;
+    memset(&d, 0, sizeof(d));
+    x86_cpu_init(cpu, NULL, NULL, NULL, NULL);
+    cpu->model = m;
+    x86_cpu_reset(cpu);
+    cpu->regs[R_ECX] = idx;
+    cpu->regs[R_EAX] = (uint32_t)*val;
+    cpu->regs[R_EDX] = (uint32_t)(*val >> 32);
+    int exc = -1;
+    if (setjmp(cpu->jmp_env))
+        exc = cpu->exception_index;
+    else
+        (write ? op_wrmsr : op_rdmsr)(cpu, &d);
+    if (!write)
+        *val = (uint32_t)cpu->regs[R_EAX] | (uint64_t)(uint32_t)cpu->regs[R_EDX] << 32;
+    free(cpu);
+    return exc;
 }
 
 START_TEST(test_max_is_implemented_set)
@@ -94,7 +130,48 @@ START_TEST(test_max_is_implemented_set)
     ck_assert_uint_eq(r.d & (EXT_SYSCALL | EXT_NX | EXT_LM | EXT_PAGE1GB | EXT_RDTSCP),
                       EXT_SYSCALL | EXT_NX | EXT_LM | EXT_PAGE1GB | EXT_RDTSCP);
     r = cpuid_of(&m, 7, 0);
-    ck_assert_uint_eq(r.b | r.c | r.d, 0);
+    ck_assert_uint_eq(r.a | r.b | r.c, 0);
+    ck_assert_uint_eq(r.d, EDX7_ARCH_CAP);
+}
+END_TEST
+
+/* max advertises IA32_ARCH_CAPABILITIES with the "not affected" bits of a
+ * CPU that does not speculate; the MSR exists only with the CPUID bit. */
+START_TEST(test_arch_capabilities)
+{
+    /* RDCL_NO SKIP_L1DFL SSB_NO MDS_NO PSCHANGE_MC_NO TAA_NO SBDR_SSDP_NO
+     * FBSDP_NO PSDP_NO BHI_NO PBRSB_NO GDS_NO RFDS_NO ITS_NO */
+    const uint64_t want = 0x1 | 0x8 | 0x10 | 0x20 | 0x40 | 0x100 | B(13) | B(14) | B(15)
+                          | B(20) | B(24) | B(26) | B(27) | 1ull << 62;
+    /* IBRS_ALL RSBA TSX_CTRL MCU_CONTROL FB_CLEAR RRSBA GDS_CTRL RFDS_CLEAR:
+     * promises of MSRs or mechanisms the software CPU lacks. */
+    const uint64_t never = 0x2 | 0x4 | 0x80 | 0x200 | B(17) | B(19) | B(25) | B(28);
+    X86CPUModel m;
+    uint64_t v = 0;
+    ck_assert_int_eq(tcg("max", &m), 0);
+    ck_assert_uint_eq(m.feat[CPUID_W_7_EDX], EDX7_ARCH_CAP);
+    ck_assert_int_eq(msr_of(&m, false, 0x10a, &v), -1);
+    ck_assert_uint_eq(v, want);
+    ck_assert_uint_eq(v & never, 0);
+    v = 0;
+    ck_assert_int_eq(msr_of(NULL, false, 0x10a, &v), -1);   /* the default model */
+    ck_assert_uint_eq(v, want);
+    ck_assert_int_eq(msr_of(&m, true, 0x10a, &v), EXC_GP);   /* read-only */
+    v = 0;
+    ck_assert_int_eq(msr_of(&m, true, 0x10a, &v), EXC_GP);
+    /* Only sub-leaf 0 has the bit; leaf 7 has no other sub-leaf. */
+    Regs r = cpuid_sub(&m, 7, 1, 0);
+    ck_assert_uint_eq(r.a | r.b | r.c | r.d, 0);
+    /* Without the CPUID bit there is no MSR. */
+    static const char *const without[] = { "max,-arch_capabilities", "qemu64", "x86-64-v1" };
+    for (size_t i = 0; i < sizeof(without) / sizeof(without[0]); i++) {
+        ck_assert_int_eq(tcg(without[i], &m), 0);
+        ck_assert_uint_eq(cpuid_of(&m, 7, 0).d, 0);
+        ck_assert_int_eq(msr_of(&m, false, 0x10a, &v), EXC_GP);
+    }
+    ck_assert_int_eq(tcg("qemu64,+arch_capabilities", &m), 0);
+    ck_assert_int_eq(msr_of(&m, false, 0x10a, &v), -1);
+    ck_assert_uint_eq(v, want);
 }
 END_TEST
 
@@ -302,6 +379,7 @@ static Suite *cpumodel_suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_checked_fixture(tc, setup, NULL);
     tcase_add_test(tc, test_max_is_implemented_set);
+    tcase_add_test(tc, test_arch_capabilities);
     tcase_add_test(tc, test_modifiers);
     tcase_add_test(tc, test_baseline);
     tcase_add_test(tc, test_errors);
