@@ -201,8 +201,8 @@ const MemRegion *mem_find(const AddressSpace *as, uint64_t addr)
 
 /* The region serving addr and how many bytes from addr it keeps serving
  * (until it ends or a region that beats it begins). */
-static const MemRegion *mem_find_extent(const AddressSpace *as, uint64_t addr,
-                                        uint64_t *avail)
+static const MemRegion *mem_find_extent_slow(AddressSpace *as, uint64_t addr,
+                                             uint64_t *avail)
 {
     int w = mem_find_index(as, addr);
     const MemRegion *win = w < 0 ? NULL : &as->regions[w];
@@ -217,7 +217,25 @@ static const MemRegion *mem_find_extent(const AddressSpace *as, uint64_t addr,
             span = r->base - addr;
     }
     *avail = span;
+    as->find_cache.start = addr;
+    as->find_cache.end = addr + span < addr ? UINT64_MAX : addr + span;
+    as->find_cache.index = w;
+    as->find_cache.generation = as->generation;
+    as->find_cache.valid = true;
     return win;
+}
+
+/* Page walks and TLB fills look up the same RAM extent over and over:
+ * the last answer holds until the map changes. */
+static const MemRegion *mem_find_extent(AddressSpace *as, uint64_t addr, uint64_t *avail)
+{
+    if (as->find_cache.valid && as->find_cache.generation == as->generation &&
+        addr >= as->find_cache.start && addr < as->find_cache.end) {
+        *avail = as->find_cache.end - addr;
+        int i = as->find_cache.index;
+        return i < 0 ? NULL : &as->regions[i];
+    }
+    return mem_find_extent_slow(as, addr, avail);
 }
 
 static void ram_written(AddressSpace *as, const uint8_t *host, uint64_t len)

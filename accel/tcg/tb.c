@@ -88,6 +88,15 @@ void tb_flush_jmp_cache(X86CPU *cpu)
         memset(cpu->tb_jmp->entry, 0, sizeof(cpu->tb_jmp->entry));
 }
 
+void tb_flush_jmp_cache_page(X86CPU *cpu, uint64_t lin)
+{
+    if (!cpu->tb_jmp)
+        return;
+    uint32_t b = tb_jmp_bucket(lin), prev = tb_jmp_bucket(lin - YL_PAGE_SIZE);
+    memset(&cpu->tb_jmp->entry[b], 0, TB_JMP_BUCKET * sizeof(TB *));
+    memset(&cpu->tb_jmp->entry[prev], 0, TB_JMP_BUCKET * sizeof(TB *));
+}
+
 void tb_flush_all(TBCache *c)
 {
     AddressSpace *as = c->as;

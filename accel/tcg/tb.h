@@ -96,9 +96,20 @@ static inline uint32_t tb_mode_flags(const X86CPU *cpu)
     return f;
 }
 
+/* The jump cache index: the high half from the page number, the low half
+ * from the offset in the page, so that the blocks of one page share one
+ * bucket of TB_JMP_BUCKET entries and INVLPG clears only that bucket (and
+ * the previous page's, whose blocks may reach into this one). */
+#define TB_JMP_BUCKET_BITS (TB_JMP_CACHE_BITS / 2)
+#define TB_JMP_BUCKET (1 << TB_JMP_BUCKET_BITS)
+static inline uint32_t tb_jmp_bucket(uint64_t pc)
+{
+    return (uint32_t)((pc >> YL_PAGE_BITS) & (TB_JMP_BUCKET - 1)) << TB_JMP_BUCKET_BITS;
+}
+
 static inline uint32_t tb_jmp_index(uint64_t pc)
 {
-    return (uint32_t)((pc ^ (pc >> TB_JMP_CACHE_BITS)) & ((1 << TB_JMP_CACHE_BITS) - 1));
+    return tb_jmp_bucket(pc) | (uint32_t)((pc ^ (pc >> TB_JMP_BUCKET_BITS)) & (TB_JMP_BUCKET - 1));
 }
 
 /* tb_find past the jump cache: the hash by physical PC, else a new block. */

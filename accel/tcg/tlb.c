@@ -75,6 +75,7 @@ void tlb_flush_page(X86CPU *cpu, uint64_t lin)
         if ((e->addr_read & ~(uint64_t)PAGE_OFF) == page)
             *e = tlb_empty;
     }
+    bool large = false;
     if (cpu->tlb_has_large) {
         /* The largest page the current paging mode has (1 GiB in IA-32e). */
         uint64_t mask = (cpu->msr.efer & EFER_LMA) ? ~(uint64_t)0x3fffffff
@@ -83,12 +84,18 @@ void tlb_flush_page(X86CPU *cpu, uint64_t lin)
             for (int i = 0; i < TLB_SIZE; i++) {
                 TLBEntry *e = &cpu->tlb[m][i];
                 if ((e->phys & TLBP_LARGE) && e->addr_read != TLB_INVALID &&
-                    (e->addr_read & mask) == (page & mask))
+                    (e->addr_read & mask) == (page & mask)) {
                     *e = tlb_empty;
+                    large = true;
+                }
             }
         }
     }
-    tb_flush_jmp_cache(cpu);
+    /* Blocks found through a dropped large page may lie anywhere in it. */
+    if (large)
+        tb_flush_jmp_cache(cpu);
+    else
+        tb_flush_jmp_cache_page(cpu, page);
 }
 
 void tlb_protect_code(X86CPU *cpu, uint64_t phys_page)

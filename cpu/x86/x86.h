@@ -189,8 +189,10 @@ void tlb_flush_page(X86CPU *cpu, uint64_t lin);  /* INVLPG */
 /* Makes writes to this physical page take the slow path (it holds code). */
 void tlb_protect_code(X86CPU *cpu, uint64_t phys_page);
 /* Forgets the linear-address lookups of translated blocks (accel/tcg);
- * tlb_flush and tlb_flush_page call it. */
+ * tlb_flush calls it, tlb_flush_page the one for the page at lin (blocks
+ * starting there or on the page before). */
 void tb_flush_jmp_cache(X86CPU *cpu);
+void tb_flush_jmp_cache_page(X86CPU *cpu, uint64_t lin);
 /* CR3 load with CR4.PGE: drops every entry but those of global pages. */
 void tlb_flush_nonglobal(X86CPU *cpu);
 /* Flushes the TLB if the physical memory map changed since it was filled

@@ -102,6 +102,41 @@ bool jit_insn_kills_flags(const Insn *d, int mode)
     return is_shift_imm(d) || jit_ext_kills_flags(d) || jit_ext2_kills_flags(d);
 }
 
+/* Register moves, LEA, NOT, XCHG, BSWAP, MOVZX/MOVSX: no flag is read or
+ * written, nothing can fault. */
+static bool moves_only(const Insn *d)
+{
+    uint8_t op = d->op;
+    bool reg = d->mod == 3;
+    if (d->map == MAP_0F)
+        return (op >= 0xc8 && op <= 0xcf) || ((op == 0xb6 || op == 0xb7 || op == 0xbe || op == 0xbf) && reg);
+    if (d->map != MAP_1)
+        return false;
+    switch (op) {
+    case 0x88: case 0x89: case 0x8a: case 0x8b: case 0x86: case 0x87:
+        return reg;
+    case 0x8d:
+        return !reg;
+    case 0x90 ... 0x97: case 0xb0 ... 0xbf:
+        return true;
+    case 0xc6: case 0xc7:
+        return reg && d->reg == 0;
+    case 0xf6: case 0xf7:
+        return reg && d->reg == 2;
+    case 0x63:
+        return reg && d->mode == 64;
+    default:
+        return false;
+    }
+}
+
+bool jit_insn_passes_flags(const Insn *d)
+{
+    if (d->lock || x86_insn_always_faults(d) || d->rep)
+        return false;
+    return moves_only(d) || jit_ext_passes_flags(d);
+}
+
 int jit_alu_compute(JitCtx *c, int op, int size, int ra, int rb, int rcopy)
 {
     Emit *e = &c->e;

@@ -356,6 +356,11 @@ static bool emit_movx(JitCtx *c, const Insn *d)
 
 /* ---- the emitter ------------------------------------------------------------ */
 
+bool jit_ext_passes_flags(const Insn *d)
+{
+    return ext_ok(d) && is_rot(d);
+}
+
 bool jit_ext_kills_flags(const Insn *d)
 {
     if (!ext_ok(d))

@@ -70,6 +70,11 @@ typedef bool (*JitEmitter)(JitCtx *c, const Insn *d);
 /* Whether an instruction's native code writes every arithmetic flag and
  * can neither fault nor read a flag: it makes earlier records dead. */
 bool jit_insn_kills_flags(const Insn *d, int mode);
+/* Whether it neither reads nor writes flags and cannot fault (moves), or
+ * reads the earlier flags only to carry them into its own record (a
+ * native rotate): the earlier record is live exactly when its own is. */
+bool jit_insn_passes_flags(const Insn *d);
+bool jit_ext_passes_flags(const Insn *d);
 
 bool jit_emit_alu(JitCtx *c, const Insn *d);       /* jit-alu.c */
 /* ra = ra op rb for an ALU operation (HA_*, CMP computes SUB; -1: TEST

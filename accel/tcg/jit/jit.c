@@ -148,10 +148,14 @@ static void emit_lookup(JitCtx *c)
         emit_pop_ret(c);
         return;
     }
+    /* tb_jmp_index(pc) */
     e_mov_rr(e, 8, H_RCX, H_RAX);
-    e_shift_ri(e, HS_SHR, 8, H_RCX, TB_JMP_CACHE_BITS);
-    e_alu_rr(e, HA_XOR, 8, H_RCX, H_RAX);
-    e_alu_ri(e, HA_AND, 4, H_RCX, (1 << TB_JMP_CACHE_BITS) - 1);
+    e_shift_ri(e, HS_SHR, 8, H_RCX, TB_JMP_BUCKET_BITS);
+    e_mov_rr(e, 4, H_RDX, H_RCX);
+    e_alu_rr(e, HA_XOR, 4, H_RCX, H_RAX);
+    e_alu_ri(e, HA_AND, 4, H_RCX, TB_JMP_BUCKET - 1);
+    e_alu_ri(e, HA_AND, 4, H_RDX, (TB_JMP_BUCKET - 1) << TB_JMP_BUCKET_BITS);
+    e_alu_rr(e, HA_OR, 4, H_RCX, H_RDX);
     e_load(e, 8, H_RDX, H_CPU, CPU_OFF(tb_jmp));
     e_op_rm(e, 8, mov, 1, H_RDX, H_RDX, H_RCX, 3, (int32_t)offsetof(TBJmpCache, entry));
     Fixup miss[5];
@@ -373,6 +377,8 @@ static void emit_stubs(JitCtx *c)
 
 /* ---- translation ---------------------------------------------------------- */
 
+_Static_assert(YL_PAGE_BITS == 2 * TB_JMP_BUCKET_BITS, "emit_lookup computes tb_jmp_index so");
+
 /* Where a chained jump enters: the block must still be valid, no
  * interrupt request may be waiting and the budget must allow one more
  * block; otherwise the exec loop takes over at the block's start.  The
@@ -426,7 +432,11 @@ static void flag_liveness(const TB *tb, int mode, bool *live)
     bool cur = true;
     for (int i = tb->n - 1; i >= 0; i--) {
         live[i] = cur;
-        cur = !jit_insn_kills_flags(&tb->insn[i], mode);
+        const Insn *d = &tb->insn[i];
+        if (jit_insn_kills_flags(d, mode))
+            cur = false;
+        else if (!jit_insn_passes_flags(d))
+            cur = true;
     }
 }
 
