@@ -12,7 +12,22 @@
 struct JitBuffer {
     uint8_t *rw, *rx;
     size_t size, used;
+    size_t unmapped;    /* the writable view holds no pages below this */
 };
+
+/* Both views map the same pages, and the kernel counts them in the
+ * resident size once per view: drop the writable view's mappings of code
+ * that is written (a chain patch maps a page back for a moment). */
+#define JIT_UNMAP_STEP (1u << 20)
+
+static void unmap_written(JitBuffer *j)
+{
+    size_t upto = j->used & ~(size_t)(JIT_UNMAP_STEP - 1);
+    if (upto <= j->unmapped)
+        return;
+    madvise(j->rw + j->unmapped, upto - j->unmapped, MADV_DONTNEED);
+    j->unmapped = upto;
+}
 
 JitBuffer *jit_buffer_new(size_t bytes)
 {
@@ -21,7 +36,11 @@ JitBuffer *jit_buffer_new(size_t bytes)
     if (!j || fd < 0 || ftruncate(fd, (off_t)bytes) < 0)
         goto fail;
     j->rw = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    j->rx = mmap(NULL, bytes, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
+    /* Near the program's own code if the kernel agrees: then calls of the
+     * handlers are direct (rel32) instead of through a register. */
+    uintptr_t text = (uintptr_t)jit_buffer_new & ~(uintptr_t)0xfffff;
+    void *hint = text > (1ul << 30) ? (void *)(text - (1ul << 30)) : NULL;
+    j->rx = mmap(hint, bytes, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
     if (j->rw == MAP_FAILED || j->rx == MAP_FAILED) {
         if (j->rw != MAP_FAILED)
             munmap(j->rw, bytes);
@@ -50,7 +69,10 @@ void jit_buffer_free(JitBuffer *j)
 
 void jit_buffer_reset(JitBuffer *j)
 {
+    /* Pages a chain patch mapped again go too. */
+    madvise(j->rw, j->used, MADV_DONTNEED);
     j->used = 0;
+    j->unmapped = 0;
 }
 
 /* Below this much room a block is not started: the cache is flushed. */
@@ -109,7 +131,13 @@ static void add_icount(JitCtx *c, int count)
         e_alu_mi(&c->e, HA_ADD, 8, H_CPU, CPU_OFF(icount), count);
 }
 
+/* Every exit ends in the one epilogue at the start of the buffer. */
 static void emit_pop_ret(JitCtx *c)
+{
+    e_jmp_to(&c->e, c->epilogue);
+}
+
+static void emit_epilogue(JitCtx *c)
 {
     for (size_t k = sizeof(saved_regs); k-- > 0;)
         e_pop(&c->e, saved_regs[k]);
@@ -235,6 +263,15 @@ void jit_chain(JitBuffer *j, void *from, const TB *tb)
 
 void jit_exit_if(JitCtx *c, int cond, int count, uint64_t rip)
 {
+    /* Consecutive ways out to the same place share one stub. */
+    if (c->nstubs) {
+        Stub *p = &c->stub[c->nstubs - 1];
+        if (p->kind == STUB_EXIT && p->count == count && p->rip == rip && p->rip_set &&
+            !p->from[2]) {
+            p->from[p->from[1] ? 2 : 1] = e_jcc(&c->e, cond);
+            return;
+        }
+    }
     Stub *s = jit_stub(c, STUB_EXIT);
     if (!s)
         return;
@@ -247,9 +284,19 @@ void jit_exit_if(JitCtx *c, int cond, int count, uint64_t rip)
 /* An exit after a handler set cpu->rip itself. */
 static void exit_dynamic_if(JitCtx *c, int cond, int count)
 {
-    jit_exit_if(c, cond, count, 0);
-    if (c->nstubs && !c->fail)
-        c->stub[c->nstubs - 1].rip_set = false;
+    if (c->nstubs) {
+        Stub *p = &c->stub[c->nstubs - 1];
+        if (p->kind == STUB_EXIT && p->count == count && !p->rip_set && !p->from[2]) {
+            p->from[p->from[1] ? 2 : 1] = e_jcc(&c->e, cond);
+            return;
+        }
+    }
+    Stub *s = jit_stub(c, STUB_EXIT);
+    if (!s)
+        return;
+    s->count = (uint16_t)count;
+    s->rip_set = false;
+    s->from[0] = e_jcc(&c->e, cond);
 }
 
 /* RAX == v (64-bit compare); clobbers RCX. */
@@ -468,6 +515,12 @@ JitCode jit_translate(JitBuffer *j, TB *tb)
         .ip_mask = mode == 64 ? UINT64_MAX : UINT32_MAX,
         .rip_synced = true, .cc_op_known = -1, .host_cc = -1,
     };
+    if (j->used == 0) {
+        emit_epilogue(c);
+        j->used = (size_t)(c->e.p - j->rw + 15) & ~(size_t)15;
+        c->e.p = c->e.start = j->rw + j->used;
+    }
+    c->epilogue = j->rw;
     bool live[TB_MAX_INSNS];
     flag_liveness(tb, mode, live);
 
@@ -508,6 +561,7 @@ JitCode jit_translate(JitBuffer *j, TB *tb)
         tb->chain_entry = chain_entry;
         tb->host_size = (uint32_t)(c->e.p - c->e.start);
         j->used = (size_t)(c->e.p - j->rw + 15) & ~(size_t)15;
+        unmap_written(j);
     }
     free(c);
     return code;
