@@ -8,7 +8,9 @@
 #   FLAVOUR   amd64 or cloud (linux-image-6.1.0-N-amd64 / -cloud-amd64)
 #   SMP       number of vCPUs
 # Environment: LINUX_KIT (default build/linux), LINUX_TIMEOUT (seconds,
-# default 300), LINUX_FLAGS (CPU flags the guest must report).
+# default 300), LINUX_FLAGS (CPU flags the guest must report), LINUX_PTI
+# (off: page table isolation must stay off; any: not checked; default off
+# except for QEMU and -accel kvm, where the host CPU decides).
 # Prints PASS: linux-KIND-FLAVOUR-smpN or FAIL: ... with the guest's last 30
 # console lines; exits non-zero on failure.
 set -u
@@ -24,6 +26,11 @@ LIMIT=${LINUX_TIMEOUT:-300}
 FLAGS=${LINUX_FLAGS:-fpu de pse tsc msr pae cx8 apic sep mtrr pge cmov pat clflush mmx fxsr
   sse sse2 syscall nx pdpe1gb rdtscp lm pni ssse3 cx16 sse4_1 sse4_2 movbe popcnt
   tsc_deadline_timer xsave lahf_lm abm}
+# Yinglong's CPU does not speculate and says so in IA32_ARCH_CAPABILITIES
+# (RDCL_NO: not affected by Meltdown), so Linux leaves page table isolation
+# off: its CR3 switch on every kernel entry would flush the software TLB.
+PTI=${LINUX_PTI:-off}
+[[ $(basename "$EMU") == qemu* || " ${LINUX_EMU_ARGS:-} " == *kvm* ]] && PTI=${LINUX_PTI:-any}
 name="linux-$KIND-$FLAVOUR-smp$SMP"
 
 case $KIND/$FLAVOUR in
@@ -100,6 +107,11 @@ flags=" $(marker YL-FLAGS:) "
 for x in $FLAGS; do
     [[ $flags == *" $x "* ]] || fail "CPU flag $x missing from /proc/cpuinfo"
 done
+if [ "$PTI" = off ]; then
+    [[ $flags == *" arch_capabilities "* ]] || fail "CPU flag arch_capabilities missing"
+    [[ $flags != *" pti "* ]] && ! grep -aq 'page tables isolation: enabled' "$log" ||
+        fail "Linux enabled page table isolation (it takes the CPU for Meltdown-affected)"
+fi
 # With MTRRs enabled, Linux programs its own PAT layout (WC in entry 1).
 # SeaBIOS sets the MTRRs up; the direct boot's loader does it in its place.
 grep -aq 'x86/PAT: Configuration \[0-7\]: WB  WC  UC- UC' "$log" ||
