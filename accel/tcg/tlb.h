@@ -45,4 +45,17 @@ static inline void tlb_st(X86CPU *cpu, uint64_t lin, unsigned size, uint64_t v, 
     tlb_st_slow(cpu, lin, size, v, mmu);
 }
 
+/* The host address of lin when the TLB holds a plain RAM entry for the
+ * access (read, or write without TLB_NOTDIRTY/TLB_MMIO), else NULL.  Valid
+ * to the end of lin's page; fills nothing, so a miss is the caller's cue to
+ * take the element path.  For bulk accesses (REP MOVS/STOS). */
+static inline void *tlb_host_ptr(X86CPU *cpu, uint64_t lin, bool write, int mmu)
+{
+    const TLBEntry *e = tlb_entry(cpu, mmu, lin);
+    uint64_t tag = write ? e->addr_write : e->addr_read;
+    if (tag != (lin & ~TLB_PAGE_OFF))
+        return NULL;
+    return (void *)(uintptr_t)(lin + e->addend);
+}
+
 #endif
