@@ -704,13 +704,28 @@ static bool string_ptr(G64 *g, int r)
            v < DIFF_BUF_ADDR + DIFF_TARGET_HI;
 }
 
+/* MOVS's destination a few bytes from its source (EDI free, ESI in the
+ * window): overlapping runs, where copying element by element differs from
+ * a block copy. */
+static bool string_near_dst(G64 *g)
+{
+    if (!is_free(g, R_EDI) || chance(g, 2))
+        return string_ptr(g, R_EDI);
+    uint64_t v = (uint64_t)g->c->init.r64[R_ESI] + rnd(g, 49) - 24;
+    if (v < DIFF_BUF_ADDR + DIFF_TARGET_LO || v >= DIFF_BUF_ADDR + DIFF_TARGET_HI)
+        return string_ptr(g, R_EDI);
+    pin(g, R_EDI, v);
+    return true;
+}
+
 /* MOVS CMPS STOS LODS SCAS with REX.W, REP and small counts */
 static bool gen_string(G64 *g, I64 *i)
 {
     static const uint8_t ops[] = { 0xa4, 0xa6, 0xaa, 0xac, 0xae };
     int k = rnd(g, 5), size = pick_size(g, true), w = size != 1;
     bool src = k <= 1 || k == 3, dst = k <= 2 || k == 4, cmp = k == 1 || k == 4;
-    if ((src && !string_ptr(g, R_ESI)) || (dst && !string_ptr(g, R_EDI)))
+    if ((src && !string_ptr(g, R_ESI)) ||
+        (dst && !(k == 0 ? string_near_dst(g) : string_ptr(g, R_EDI))))
         return false;
     int rep = rnd(g, 3), count = -1;
     if (!cmp && rep == 2)
