@@ -148,4 +148,8 @@ static inline void jit_set_reg(JitCtx *c, int size, int r, int h)
 enum { HC_O, HC_NO, HC_B, HC_AE, HC_E, HC_NE, HC_BE, HC_A,
        HC_S, HC_NS, HC_P, HC_NP, HC_L, HC_GE, HC_LE, HC_G };
 
+/* jit-ext3.c: group 2 shifts and rotates (by 1, imm8, CL), INC DEC NOT
+ * NEG of any size on registers and memory, ADC/SBB with memory. */
+bool jit_emit_ext3(JitCtx *c, const Insn *d);
+
 #endif

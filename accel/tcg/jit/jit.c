@@ -470,6 +470,7 @@ static const JitEmitter emitters[] = {
     jit_emit_branch,
     jit_emit_ext,
     jit_emit_ext2,
+    jit_emit_ext3,
 };
 
 /* live[i]: whether the flags instruction i leaves are read later (by an
