@@ -345,6 +345,15 @@ void phys_load(AddressSpace *as, uint64_t addr, const void *buf, uint64_t len)
     phys_access(as, addr, (uint8_t *)buf, len, true, true);
 }
 
+const MemRegion *mem_find_page(AddressSpace *as, uint64_t page)
+{
+    uint64_t avail;
+    const MemRegion *r = mem_find_extent(as, page, &avail);
+    if (!r || r->kind == MEM_MMIO || !r->host || avail < YL_PAGE_SIZE)
+        return NULL;
+    return r;
+}
+
 uint8_t *phys_host_ptr(AddressSpace *as, uint64_t addr, uint64_t len)
 {
     uint64_t avail;

@@ -116,21 +116,9 @@ void tlb_protect_code(X86CPU *cpu, uint64_t phys_page)
 /* The region that backs all of [page, page + 4 KiB) with host memory, or
  * NULL when the page needs per-access dispatch (MMIO, open bus, several
  * regions sharing the page). */
-static const MemRegion *page_region(const AddressSpace *as, uint64_t page)
+static const MemRegion *page_region(AddressSpace *as, uint64_t page)
 {
-    const MemRegion *r = mem_find(as, page);
-    if (!r || r->kind == MEM_MMIO || !r->host)
-        return NULL;
-    if (page < r->base || page + YL_PAGE_SIZE - 1 > r->base + r->size - 1)
-        return NULL;
-    for (int i = 0; i < as->nregions; i++) {
-        const MemRegion *o = &as->regions[i];
-        if (o == r || o->size == 0 || o->priority < r->priority)
-            continue;
-        if (o->base <= page + YL_PAGE_SIZE - 1 && page <= o->base + o->size - 1)
-            return NULL;
-    }
-    return r;
+    return mem_find_page(as, page);
 }
 
 static bool ram_page_has_code(const AddressSpace *as, uintptr_t host)

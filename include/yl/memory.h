@@ -101,6 +101,9 @@ void phys_rw(AddressSpace *as, uint64_t addr, void *buf, uint64_t len,
 /* Loaders write into ROM too (the image must get there somehow). */
 void phys_load(AddressSpace *as, uint64_t addr, const void *buf, uint64_t len);
 
+/* The RAM or ROM region that alone serves the whole page at page (page
+ * aligned), or NULL (MMIO, open bus, several regions in the page). */
+const MemRegion *mem_find_page(AddressSpace *as, uint64_t page);
 /* Host pointer for [addr, addr+len) if it lies in one RAM/ROM region. */
 uint8_t *phys_host_ptr(AddressSpace *as, uint64_t addr, uint64_t len);
 

@@ -304,6 +304,7 @@ void e_bswap(Emit *e, int size, int reg)
 
 void e_call(Emit *e, const void *fn)
 {
+    e->calls++;
     /* rel32 from the executable view when the helper is within reach;
      * the buffer is usually mapped far from the binary, so often not. */
     int64_t rel = (int64_t)((intptr_t)fn - ((intptr_t)e->p + e->exec_delta + 5));
@@ -340,6 +341,12 @@ void e_patch(Fixup f, const uint8_t *target)
         return;
     int32_t rel = (int32_t)(target - (f + 4));
     memcpy(f, &rel, 4);
+}
+
+void e_patch_here(Emit *e, Fixup f)
+{
+    e->merges++;
+    e_patch(f, e->p);
 }
 
 void e_jcc_to(Emit *e, int cond, const uint8_t *target)

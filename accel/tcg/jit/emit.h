@@ -34,6 +34,8 @@ typedef struct Emit {
     uint8_t *start, *end;
     ptrdiff_t exec_delta;   /* executable address - writable address */
     bool overflow;      /* ran past end: the block is abandoned */
+    unsigned calls;     /* e_call()s so far: caller-saved registers died */
+    unsigned merges;    /* e_patch_here()s: paths joined inside the code */
 } Emit;
 
 /* A forward branch whose rel32 is patched when its target is known. */
@@ -88,6 +90,9 @@ Fixup e_jmp(Emit *e);
 void e_jcc_to(Emit *e, int cond, const uint8_t *target);
 void e_jmp_to(Emit *e, const uint8_t *target);
 void e_patch(Fixup f, const uint8_t *target);   /* target: writable view */
+/* Patches f to the current position where two paths of one instruction's
+ * code join (counted: the register cache must not differ between them). */
+void e_patch_here(Emit *e, Fixup f);
 void e_push(Emit *e, int r);
 void e_pop(Emit *e, int r);
 void e_ret(Emit *e);

@@ -71,7 +71,7 @@ bool jit_emit_branch(JitCtx *c, const Insn *d)
         t = e_jcc(e, HC_NE);
     }
     jit_exit_static(c, c->i + 1, c->next);
-    e_patch(t, e->p);
+    e_patch_here(e, t);
     taken(c, target);
     c->ended = true;
     return true;

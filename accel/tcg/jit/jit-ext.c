@@ -29,10 +29,12 @@ void jit_get_sized(JitCtx *c, const Insn *d, int size, int h, int r)
 /* A 4-byte value must be zero-extended in h (the guest register is). */
 void jit_set_sized(JitCtx *c, const Insn *d, int size, int r, int h)
 {
-    if (size >= 4)
-        e_store(&c->e, 8, H_CPU, GREG(r), h);
-    else
+    if (size >= 4) {
+        jit_set_reg(c, size, r, h);
+    } else {
         e_store(&c->e, size, H_CPU, jit_reg_off(d, r, size), h);
+        jit_reg_written(c, size == 1 && !d->rex && r >= 4 && r < 8 ? r - 4 : r);
+    }
 }
 
 /* ---- the guest's flags, natively ----------------------------------------- */
@@ -284,6 +286,7 @@ static void emit_setcc_reg(JitCtx *c, const Insn *d)
     int cond = jit_cond_to_host(c, d->op & 15);
     e_setcc(e, cond, H_RAX);
     e_store(e, 1, H_CPU, jit_reg_off(d, d->rrm, 1), H_RAX);
+    jit_reg_written(c, !d->rex && d->rrm >= 4 && d->rrm < 8 ? d->rrm - 4 : d->rrm);
     c->host_cc = c->host_cc_in;
 }
 

@@ -232,12 +232,12 @@ static void emit_grp2(JitCtx *c, const Insn *d, const Grp2 *g)
     }
     if (d->mod == 3 && g->size == 4) {
         Fixup done = e_jmp(e);
-        e_patch(zero, e->p);
+        e_patch_here(e, zero);
         jit_get_reg(c, 4, H_RAX, d->rrm);
         jit_set_reg(c, 4, d->rrm, H_RAX);
-        e_patch(done, e->p);
+        e_patch_here(e, done);
     } else {
-        e_patch(zero, e->p);
+        e_patch_here(e, zero);
     }
     merge_cc(c, before);
 }

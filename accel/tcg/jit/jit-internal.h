@@ -13,6 +13,8 @@
 #define CPU_OFF(field) ((int32_t)offsetof(X86CPU, field))
 #define GREG(r) ((int32_t)(offsetof(X86CPU, regs) + 8 * (r)))
 
+#define JIT_NCACHE 5        /* host registers caching guest registers */
+
 /* Out-of-line code emitted after the block's body. */
 enum StubKind {
     STUB_EXIT,          /* return count, cpu->rip = rip (when rip_set) */
@@ -32,6 +34,7 @@ typedef struct Stub {
     bool sx;            /* load: sign-extend (unused by size 8) */
     uint64_t rip;
     Fixup from[3];      /* the branches to the stub (NULL: unused) */
+    uint8_t cache[JIT_NCACHE];  /* the register cache at the branch */
     uint8_t *back;      /* where a slow path resumes (writable view) */
 } Stub;
 
@@ -59,6 +62,14 @@ typedef struct JitCtx {
     bool ended;         /* the instruction's code leaves the block on
                            every path (a native branch) */
     uint8_t *epilogue;  /* shared exit (writable view) */
+    /* Register cache: guest register per cache slot (0xff: none), valid
+     * while e.calls equals cache_calls; last use for LRU; off while an
+     * instruction whose code has joining paths is re-emitted. */
+    uint8_t cache_g[JIT_NCACHE];
+    uint32_t cache_used[JIT_NCACHE];
+    uint32_t cache_tick;
+    unsigned cache_calls;
+    bool cache_off;
     Stub stub[JIT_MAX_STUBS];
     int nstubs;
     bool fail;          /* out of stubs: give the block up */
@@ -131,18 +142,22 @@ void jit_emit_call_insn(JitCtx *c, const Insn *d);
 /* Records the lazy flags the interpreter would (registers hold the
  * values, zero-extended; H_NONE: not stored). */
 void jit_record_flags(JitCtx *c, int cc_op, int dst, int src, int src2);
-/* Guest register r <-> host register, size 4 or 8 (a 4-byte write
- * zero-extends the guest register, as the interpreter does). */
-static inline void jit_get_reg(JitCtx *c, int size, int h, int r)
-{
-    e_load(&c->e, size, h, H_CPU, GREG(r));
-}
-
-static inline void jit_set_reg(JitCtx *c, int size, int r, int h)
-{
-    (void)size;     /* a 4-byte host result is already zero-extended */
-    e_store(&c->e, 8, H_CPU, GREG(r), h);
-}
+/* Guest register r <-> host register h (jit-regs.c).  get: size 1, 2, 4
+ * or 8 bytes of r, zero-extended into h; set: all of r from h (a 4-byte
+ * result is zero-extended in h already, as the guest's 32-bit writes).
+ * Both go through the register cache: guest registers recently used sit
+ * in host registers, written through to cpu->regs, so memory is always
+ * current and a fault, a handler or an exit needs nothing written back.
+ * h must not be a cache register (RSI, RDI, R9-R11). */
+void jit_get_reg(JitCtx *c, int size, int h, int r);
+void jit_set_reg(JitCtx *c, int size, int r, int h);
+/* Guest register r was written behind the cache's back (a byte or word
+ * store into cpu->regs). */
+void jit_reg_written(JitCtx *c, int r);
+/* The cache at a slow path's branch: reloaded after its call. */
+void jit_cache_snapshot(JitCtx *c, uint8_t *snap);
+void jit_cache_reload(JitCtx *c, const uint8_t *snap);
+void jit_cache_drop(JitCtx *c);
 
 /* Host condition codes (the low nibble of Jcc). */
 enum { HC_O, HC_NO, HC_B, HC_AE, HC_E, HC_NE, HC_BE, HC_A,

@@ -153,6 +153,7 @@ void jit_emit_mem_stub(JitCtx *c, const Stub *s)
     if (s->kind == STUB_STORE) {
         e_mov_rr(e, 8, H_RCX, s->reg);
         e_call(e, st_fn[s->size]);
+        jit_cache_reload(c, s->cache);
         /* A store into this block's own code, or one that remapped
          * memory (MMIO), ends the block after the store. */
         e_test_mi8(e, H_CPU, CPU_OFF(tb_invalidated), 0xff);
@@ -168,6 +169,7 @@ void jit_emit_mem_stub(JitCtx *c, const Stub *s)
         e_movzx_rr(e, s->size, s->reg, H_RAX);
     else
         e_mov_rr(e, s->size, s->reg, H_RAX);
+    jit_cache_reload(c, s->cache);
     e_jmp_to(e, s->back);
 }
 

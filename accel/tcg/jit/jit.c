@@ -93,6 +93,7 @@ Stub *jit_stub(JitCtx *c, int kind)
     }
     Stub *s = &c->stub[c->nstubs++];
     *s = (Stub){ .kind = kind, .insn = (uint16_t)c->i, .rip = c->rip };
+    jit_cache_snapshot(c, s->cache);
     return s;
 }
 
@@ -488,11 +489,66 @@ static void flag_liveness(const TB *tb, int mode, bool *live)
     }
 }
 
+/* What an emitter may change, to run it again. */
+typedef struct EmitState {
+    uint8_t *p;
+    unsigned calls, merges;
+    int nstubs, cc_op_known, host_cc;
+    bool rip_synced, ended;
+    uint8_t cache_g[JIT_NCACHE];
+    uint32_t cache_used[JIT_NCACHE], cache_tick;
+    unsigned cache_calls;
+} EmitState;
+
+static void state_save(const JitCtx *c, EmitState *s)
+{
+    *s = (EmitState){ c->e.p, c->e.calls, c->e.merges, c->nstubs, c->cc_op_known, c->host_cc,
+                      c->rip_synced, c->ended, { 0 }, { 0 }, c->cache_tick, c->cache_calls };
+    memcpy(s->cache_g, c->cache_g, sizeof(s->cache_g));
+    memcpy(s->cache_used, c->cache_used, sizeof(s->cache_used));
+}
+
+static void state_restore(JitCtx *c, const EmitState *s)
+{
+    c->e.p = s->p;
+    c->e.calls = s->calls;
+    c->e.merges = s->merges;
+    c->nstubs = s->nstubs;
+    c->cc_op_known = s->cc_op_known;
+    c->host_cc = s->host_cc;
+    c->rip_synced = s->rip_synced;
+    c->ended = s->ended;
+    memcpy(c->cache_g, s->cache_g, sizeof(c->cache_g));
+    memcpy(c->cache_used, s->cache_used, sizeof(c->cache_used));
+    c->cache_tick = s->cache_tick;
+    c->cache_calls = s->cache_calls;
+}
+
+/* An instruction whose code has paths that join (a run-time count of 0,
+ * say) may have left the cache different on each: it is emitted again
+ * without the cache, which is empty after it. */
+static bool run_emitter(JitCtx *c, JitEmitter fn, const Insn *d)
+{
+    EmitState s;
+    state_save(c, &s);
+    if (!fn(c, d))
+        return false;
+    if (c->e.merges == s.merges)
+        return true;
+    state_restore(c, &s);
+    jit_cache_drop(c);
+    c->cache_off = true;
+    bool ok = fn(c, d);
+    c->cache_off = false;
+    jit_cache_drop(c);
+    return ok;
+}
+
 static void translate_insn(JitCtx *c, const Insn *d)
 {
     for (size_t k = 0; k < sizeof(emitters) / sizeof(emitters[0]); k++) {
         uint8_t *before = c->e.p;
-        if (emitters[k](c, d)) {
+        if (run_emitter(c, emitters[k], d)) {
             if (c->e.p != before)
                 c->rip_synced = false;
             return;
@@ -522,6 +578,7 @@ JitCode jit_translate(JitBuffer *j, TB *tb)
         c->e.p = c->e.start = j->rw + j->used;
     }
     c->epilogue = j->rw;
+    jit_cache_drop(c);
     bool live[TB_MAX_INSNS];
     flag_liveness(tb, mode, live);
 
