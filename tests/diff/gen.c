@@ -355,6 +355,22 @@ static bool gen_shift(Gen *g, Ins *i)
     return true;
 }
 
+/* A shift or rotate after AND CL, 0xE0: by CL, its masked count is 0,
+ * which keeps the flags of the AND (the JIT tests the count at run
+ * time; both of its paths must leave what the interpreter leaves). */
+static bool gen_shift_cl0(Gen *g, Ins *i, Ins *prep)
+{
+    if (g->pinned >> R_ECX & 1)
+        return gen_shift(g, i);
+    put(prep, 0x80);            /* and cl, 0xe0 */
+    put(prep, 0xe1);
+    put(prep, 0xe0);
+    prep->writes = 1u << R_ECX;
+    prep->fdef = F_ALL & ~F_AF;
+    prep->fundef = F_AF;
+    return gen_shift(g, i);
+}
+
 /* SHLD/SHRD by imm8 or CL.  16-bit counts above 16 give undefined results,
  * so those stay out. */
 static bool gen_shld(Gen *g, Ins *i, Ins *prep)
@@ -1107,7 +1123,7 @@ static bool gen_one(Gen *g)
     if (pick < 16) ok = gen_alu(g, &i);
     else if (pick < 20) ok = gen_test(g, &i);
     else if (pick < 26) ok = gen_unary(g, &i);
-    else if (pick < 36) ok = gen_shift(g, &i);
+    else if (pick < 36) ok = chance(g, 6) ? gen_shift_cl0(g, &i, &prep) : gen_shift(g, &i);
     else if (pick < 41) ok = gen_shld(g, &i, &prep);
     else if (pick < 49) ok = gen_muldiv(g, &i, &prep);
     else if (pick < 55) ok = gen_bitops(g, &i);

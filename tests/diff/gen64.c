@@ -375,6 +375,22 @@ static bool gen_shift(G64 *g, I64 *i)
     return true;
 }
 
+/* A shift or rotate after AND CL, 0xC0: by CL, its masked count is 0,
+ * which keeps the flags of the AND (the JIT tests the count at run
+ * time; both of its paths must leave what the interpreter leaves). */
+static bool gen_shift_cl0(G64 *g, I64 *i, I64 *prep)
+{
+    if (is_pinned(g, R_ECX))
+        return gen_shift(g, i);
+    put(prep, 0x80);            /* and cl, 0xc0 */
+    put(prep, 0xe1);
+    put(prep, 0xc0);
+    prep->writes = 1u << R_ECX;
+    prep->fdef = F_ALL & ~F_AF;
+    prep->fundef = F_AF;
+    return gen_shift(g, i);
+}
+
 /* SHLD/SHRD r/m32/64, reg, imm8 */
 static bool gen_shld(G64 *g, I64 *i)
 {
@@ -818,7 +834,7 @@ static bool gen_one(G64 *g)
     uint32_t pick = rnd(g, 100);
     if (pick < 18) ok = gen_alu(g, &i);
     else if (pick < 28) ok = gen_test_unary(g, &i);
-    else if (pick < 40) ok = gen_shift(g, &i);
+    else if (pick < 40) ok = chance(g, 6) ? gen_shift_cl0(g, &i, &prep) : gen_shift(g, &i);
     else if (pick < 45) ok = gen_shld(g, &i);
     else if (pick < 55) ok = gen_muldiv(g, &i, &prep);
     else if (pick < 63) ok = gen_bitops(g, &i);
