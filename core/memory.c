@@ -217,23 +217,25 @@ static const MemRegion *mem_find_extent_slow(AddressSpace *as, uint64_t addr,
             span = r->base - addr;
     }
     *avail = span;
-    as->find_cache.start = addr;
-    as->find_cache.end = addr + span < addr ? UINT64_MAX : addr + span;
-    as->find_cache.index = w;
-    as->find_cache.generation = as->generation;
-    as->find_cache.valid = true;
+    unsigned k = as->find_next++ % 4;
+    as->find_cache[k].start = addr;
+    as->find_cache[k].end = addr + span < addr ? UINT64_MAX : addr + span;
+    as->find_cache[k].index = w;
+    as->find_cache[k].generation = as->generation;
+    as->find_cache[k].valid = true;
     return win;
 }
 
-/* Page walks and TLB fills look up the same RAM extent over and over:
- * the last answer holds until the map changes. */
+/* Page walks and TLB fills look up the same few extents (low RAM, high
+ * RAM, a device) over and over: the answers hold until the map changes. */
 static const MemRegion *mem_find_extent(AddressSpace *as, uint64_t addr, uint64_t *avail)
 {
-    if (as->find_cache.valid && as->find_cache.generation == as->generation &&
-        addr >= as->find_cache.start && addr < as->find_cache.end) {
-        *avail = as->find_cache.end - addr;
-        int i = as->find_cache.index;
-        return i < 0 ? NULL : &as->regions[i];
+    for (int k = 0; k < 4; k++) {
+        const typeof(as->find_cache[0]) *f = &as->find_cache[k];
+        if (f->valid && f->generation == as->generation && addr >= f->start && addr < f->end) {
+            *avail = f->end - addr;
+            return f->index < 0 ? NULL : &as->regions[f->index];
+        }
     }
     return mem_find_extent_slow(as, addr, avail);
 }
@@ -311,6 +313,15 @@ uint64_t phys_read(AddressSpace *as, uint64_t addr, unsigned size)
         size = 8;
     uint64_t avail;
     const MemRegion *r = mem_find_extent(as, addr, &avail);
+    /* Page walks read RAM 4 or 8 bytes at a time: no general copy. */
+    if (r && r->kind != MEM_MMIO && avail >= size && (size == 8 || size == 4)) {
+        const uint8_t *host = r->host + (addr - r->base);
+        if (size == 8)
+            memcpy(&v, host, 8);
+        else
+            memcpy(&v, host, 4);
+        return v;
+    }
     /* One access to one device keeps its size (MMIO registers care). */
     if (r && r->kind == MEM_MMIO && avail >= size) {
         v = r->ops->read ? r->ops->read(r->opaque, addr - r->base, size) : ~0ull;

@@ -49,14 +49,15 @@ typedef struct AddressSpace {
     uint8_t *page_flags;    /* one byte per 4 KiB page of the RAM block */
     /* Bumped whenever the map changes, so TLBs know to flush. */
     uint32_t generation;
-    /* The last extent a lookup found (core/memory.c): [start, end) is
+    /* The last extents lookups found (core/memory.c): [start, end) is
      * served by regions[index] (-1: nothing), while generation holds. */
     struct {
         uint64_t start, end;
         int index;
         uint32_t generation;
         bool valid;
-    } find_cache;
+    } find_cache[4];
+    unsigned find_next;     /* the entry the next miss replaces */
     /* Called for writes that do not go through the CPU TLB (DMA, loaders,
      * phys_write) into pages flagged PAGE_CODE. */
     void (*code_write)(void *opaque, uint64_t ram_offset, uint64_t len);

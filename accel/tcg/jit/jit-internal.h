@@ -151,6 +151,10 @@ void jit_record_flags(JitCtx *c, int cc_op, int dst, int src, int src2);
  * h must not be a cache register (RSI, RDI, R9-R11). */
 void jit_get_reg(JitCtx *c, int size, int h, int r);
 void jit_set_reg(JitCtx *c, int size, int r, int h);
+/* The cache register holding all of guest register r (loaded now if it
+ * was not there), valid until the next cache operation or call; H_NONE
+ * when the cache is off.  For reading only. */
+int jit_reg_host(JitCtx *c, int r);
 /* Guest register r was written behind the cache's back (a byte or word
  * store into cpu->regs). */
 void jit_reg_written(JitCtx *c, int r);

@@ -48,14 +48,21 @@ bool emit_ea(JitCtx *c, const Insn *d)
         e_mov_ri(e, H_R12, d->adsize == 4 ? (uint32_t)ea : ea);
         return true;
     }
+    /* Base and index straight from the register cache where it has them. */
     int base = H_NONE, index = H_NONE;
     if (d->base != REG_NONE) {
-        jit_get_reg(c, 8, H_R12, d->base);
-        base = H_R12;
+        base = jit_reg_host(c, d->base);
+        if (base == H_NONE) {
+            jit_get_reg(c, 8, H_R12, d->base);
+            base = H_R12;
+        }
     }
     if (d->index != REG_NONE) {
-        jit_get_reg(c, 8, H_RCX, d->index);
-        index = H_RCX;
+        index = jit_reg_host(c, d->index);
+        if (index == H_NONE) {
+            jit_get_reg(c, 8, H_RCX, d->index);
+            index = H_RCX;
+        }
     }
     if (base == H_NONE && index == H_NONE)
         e_mov_ri(e, H_R12, d->adsize == 4 ? (uint32_t)disp : (uint64_t)disp);

@@ -70,6 +70,18 @@ void jit_get_reg(JitCtx *c, int size, int h, int r)
         e_movzx_rr(&c->e, size, h, hr);
 }
 
+int jit_reg_host(JitCtx *c, int r)
+{
+    if (c->cache_off)
+        return H_NONE;
+    int k = cache_find(c, r);
+    if (k < 0) {
+        k = cache_alloc(c, r);
+        e_load(&c->e, 8, cache_host[k], H_CPU, GREG(r));
+    }
+    return cache_host[k];
+}
+
 void jit_set_reg(JitCtx *c, int size, int r, int h)
 {
     (void)size;
