@@ -18,7 +18,7 @@
 #include "yl/machine.h"
 
 #define TB_MAX_INSNS 64
-#define TB_HASH_BITS 15
+#define TB_HASH_BITS 18
 #define TB_JMP_CACHE_BITS 12
 #define TB_NO_PAGE UINT64_MAX
 
