@@ -31,20 +31,30 @@ static inline uint64_t lin_wrap(const X86CPU *cpu, uint64_t lin)
 
 /* ---- flushes ----------------------------------------------------------- */
 
+/* An entry from a large page at page: INVLPG must look for it. */
+static void large_note(X86CPU *cpu, uint64_t page)
+{
+    if (!cpu->tlb_has_large || page < cpu->tlb_large_lo)
+        cpu->tlb_large_lo = page;
+    if (!cpu->tlb_has_large || page > cpu->tlb_large_hi)
+        cpu->tlb_large_hi = page;
+    cpu->tlb_has_large = true;
+}
+
 static void tlb_flush_filtered(X86CPU *cpu, bool keep_global)
 {
-    bool large = false;
+    cpu->tlb_has_large = false;
     for (int m = 0; m < MMU_NMODES; m++) {
         for (int i = 0; i < TLB_SIZE; i++) {
             TLBEntry *e = &cpu->tlb[m][i];
             if (keep_global && (e->phys & TLBP_GLOBAL) && e->addr_read != TLB_INVALID) {
-                large |= e->phys & TLBP_LARGE;
+                if (e->phys & TLBP_LARGE)
+                    large_note(cpu, e->addr_read & ~(uint64_t)PAGE_OFF);
                 continue;
             }
             *e = tlb_empty;
         }
     }
-    cpu->tlb_has_large = large;
     cpu->tlb_generation = cpu->as ? cpu->as->generation : 0;
     tb_flush_jmp_cache(cpu);
 }
@@ -76,10 +86,11 @@ void tlb_flush_page(X86CPU *cpu, uint64_t lin)
             *e = tlb_empty;
     }
     bool large = false;
-    if (cpu->tlb_has_large) {
-        /* The largest page the current paging mode has (1 GiB in IA-32e). */
-        uint64_t mask = (cpu->msr.efer & EFER_LMA) ? ~(uint64_t)0x3fffffff
-                      : (cpu->cr[4] & CR4_PAE) ? ~(uint64_t)0x1fffff : ~(uint64_t)0x3fffff;
+    /* The largest page the current paging mode has (1 GiB in IA-32e). */
+    uint64_t mask = (cpu->msr.efer & EFER_LMA) ? ~(uint64_t)0x3fffffff
+                  : (cpu->cr[4] & CR4_PAE) ? ~(uint64_t)0x1fffff : ~(uint64_t)0x3fffff;
+    if (cpu->tlb_has_large && (page & mask) <= cpu->tlb_large_hi &&
+        (page | ~mask) >= cpu->tlb_large_lo) {
         for (int m = 0; m < MMU_NMODES; m++) {
             for (int i = 0; i < TLB_SIZE; i++) {
                 TLBEntry *e = &cpu->tlb[m][i];
@@ -139,7 +150,7 @@ static void entry_set(X86CPU *cpu, TLBEntry *e, uint64_t page, const PageResult 
 
     e->phys = pr->phys | (pr->global ? TLBP_GLOBAL : 0) | (pr->large ? TLBP_LARGE : 0);
     if (pr->large)
-        cpu->tlb_has_large = true;
+        large_note(cpu, page);
     if (!r) {
         e->addend = 0;
         e->addr_read = page | TLB_MMIO;

@@ -132,7 +132,7 @@ typedef union XMMReg {
 } XMMReg;
 
 /* Software TLB (softmmu).  Two sets: supervisor and user accesses. */
-#define TLB_BITS 8
+#define TLB_BITS 10      /* 1024 entries: a third of the page walks of 256 */
 #define TLB_SIZE (1 << TLB_BITS)
 enum { MMU_KERNEL, MMU_USER, MMU_NMODES };
 typedef struct TLBEntry {
@@ -225,6 +225,9 @@ typedef struct X86CPU {
     TLBEntry tlb[MMU_NMODES][TLB_SIZE];
     uint32_t tlb_generation;    /* as->generation the TLB was filled under */
     bool tlb_has_large;         /* some entry came from a 2/4 MiB page */
+    /* The lowest and highest page of those entries: INVLPG elsewhere need
+     * not look for them (user pages vs the kernel's large direct map). */
+    uint64_t tlb_large_lo, tlb_large_hi;
     uint64_t pdpte[4];          /* PAE: PDPTEs loaded with CR3 */
     uint32_t a20_mask;
     uint32_t cpuid_version; /* CPUID.1.EAX */
