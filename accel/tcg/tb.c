@@ -166,9 +166,13 @@ static void tb_remove(TBCache *c, TB *tb)
         TBJmpCache *jc = c->cpus[i]->tb_jmp;
         if (jc->entry[j] == tb)
             jc->entry[j] = NULL;
-        if (jc->current == tb)
+        /* current is the first block of a chain: the one hit may be any
+         * block of it, so whatever runs stops after its store. */
+        if (jc->current)
             c->cpus[i]->tb_invalidated = true;
     }
+    if (tb->host && c->jit)
+        jit_unchain(c->jit, tb);
     for (int s = 0; s < 2; s++)
         if (tb->ram_start[s] != TB_NO_PAGE)
             page_list_remove(c, tb->ram_start[s] >> YL_PAGE_BITS, tb);

@@ -45,6 +45,7 @@ struct TB {
     uint64_t phys_page2;    /* second page's physical address, or TB_NO_PAGE */
     JitCode host;           /* its host code (jit.h), or NULL */
     uint32_t chain_entry;   /* offset of the chained entry in host */
+    uint32_t chain_bad;     /* offset of its way back to the exec loop */
     uint32_t host_size;     /* bytes of host code */
     TB *hash_next;
     TB *page_next[2];

@@ -427,42 +427,45 @@ static void emit_stubs(JitCtx *c)
 
 _Static_assert(YL_PAGE_BITS == 2 * TB_JMP_BUCKET_BITS, "emit_lookup computes tb_jmp_index so");
 
-/* Where a chained jump enters: the block must still be valid, no
- * interrupt request may be waiting and the budget must allow one more
- * block; otherwise the exec loop takes over at the block's start.  The
- * entry from the exec loop jumps over these checks (tb_find made them). */
-static uint32_t emit_chain_entry(JitCtx *c)
+/* Where a chained jump enters: no interrupt request the guest can take
+ * may be waiting and the budget must allow one more block; otherwise the
+ * exec loop takes over at the block's start.  The entry from the exec
+ * loop jumps over these checks (tb_find made them).  A block that becomes
+ * invalid gets a jump to that way out written over its entry
+ * (jit_unchain), so valid blocks pay nothing for the check. */
+static uint32_t emit_chain_entry(JitCtx *c, uint32_t *bad_off)
 {
     Emit *e = &c->e;
     TB *tb = c->tb;
     Fixup over = e_jmp(e);
-    uint32_t entry = (uint32_t)(e->p - e->start);
-    e_mov_ri(e, H_RAX, (uint64_t)(uintptr_t)&tb->valid);
-    e_test_mi8(e, H_RAX, 0, 0xff);
-    Fixup bad[3];
-    bad[0] = e_jcc(e, HC_E);
-    /* An interrupt request the guest can take now (IF=1). */
-    e_test_mi8(e, H_CPU, CPU_OFF(irq_line), 0xff);
-    Fixup no_irq = e_jcc(e, HC_E);
+    /* Out of line, before the entry: IF, and the way out. */
+    uint8_t *irq = e->p;
     e_test_mi8(e, H_CPU, CPU_OFF(eflags) + 1, IF_MASK >> 8);
-    bad[1] = e_jcc(e, HC_NE);
-    e_patch(no_irq, e->p);
-    e_alu_mi(e, HA_SUB, 4, H_CPU, CPU_OFF(jit_chain_budget), 1);
-    bad[2] = e_jcc(e, HC_S);
-    /* The running block, for invalidations by its own stores. */
-    e_load(e, 8, H_RAX, H_CPU, CPU_OFF(tb_jmp));
-    e_mov_ri(e, H_RCX, (uint64_t)(uintptr_t)tb);
-    e_store(e, 8, H_RAX, (int32_t)offsetof(TBJmpCache, current), H_RCX);
-    Fixup body = e_jmp(e);
-    for (int k = 0; k < 3; k++)
-        e_patch(bad[k], e->p);
+    Fixup no_irq = e_jcc(e, HC_E);
+    *bad_off = (uint32_t)(e->p - e->start);
+    uint8_t *bad = e->p;
     store_u64(c, CPU_OFF(rip), (tb->pc - tb->cs_base) & c->ip_mask);
     emit_pop_ret(c);
-    e_patch(body, e->p);
+    uint32_t entry = (uint32_t)(e->p - e->start);
+    e_test_mi8(e, H_CPU, CPU_OFF(irq_line), 0xff);     /* 7 bytes: room for a jmp */
+    e_jcc_to(e, HC_NE, irq);
+    e_patch(no_irq, e->p);
+    e_alu_mi(e, HA_SUB, 4, H_CPU, CPU_OFF(jit_chain_budget), 1);
+    e_jcc_to(e, HC_S, bad);
     e_patch(over, e->p);
     /* A chained entry finds cpu->rip behind: store it before it is read. */
     c->rip_synced = false;
     return entry;
+}
+
+void jit_unchain(JitBuffer *j, const TB *tb)
+{
+    const uint8_t *entry = (const uint8_t *)(uintptr_t)tb->host + tb->chain_entry;
+    const uint8_t *bad = (const uint8_t *)(uintptr_t)tb->host + tb->chain_bad;
+    uint8_t *rw = (uint8_t *)entry - (j->rx - j->rw);
+    int32_t rel = (int32_t)(bad - (entry + 5));
+    rw[0] = 0xe9;
+    memcpy(rw + 1, &rel, 4);
 }
 
 static const JitEmitter emitters[] = {
@@ -583,7 +586,8 @@ JitCode jit_translate(JitBuffer *j, TB *tb)
     flag_liveness(tb, mode, live);
 
     emit_prologue(c);
-    uint32_t chain_entry = emit_chain_entry(c);
+    uint32_t chain_bad;
+    uint32_t chain_entry = emit_chain_entry(c, &chain_bad);
     uint64_t rip = (tb->pc - tb->cs_base) & c->ip_mask;
     bool ended = false;
     for (int i = 0; i < tb->n && !ended; i++) {
@@ -617,6 +621,7 @@ JitCode jit_translate(JitBuffer *j, TB *tb)
     if (!c->e.overflow && !c->fail) {
         code = (JitCode)(void *)(c->e.start + c->e.exec_delta);
         tb->chain_entry = chain_entry;
+        tb->chain_bad = chain_bad;
         tb->host_size = (uint32_t)(c->e.p - c->e.start);
         j->used = (size_t)(c->e.p - j->rw + 15) & ~(size_t)15;
         unmap_written(j);

@@ -47,5 +47,7 @@ JitCode jit_translate(JitBuffer *j, struct TB *tb);
 bool jit_buffer_full(const JitBuffer *j);
 /* Points the exit at from (cpu->jit_chain_from) to tb's chained entry. */
 void jit_chain(JitBuffer *j, void *from, const struct TB *tb);
+/* tb is no longer valid: jumps into it go back to the exec loop. */
+void jit_unchain(JitBuffer *j, const struct TB *tb);
 
 #endif
