@@ -1,7 +1,7 @@
 /* Native code for the direct near branches: Jcc and JMP with a relative
  * target, in 32- and 64-bit code.  A Jcc right after a native ALU
  * operation branches on the host's flags, which are the guest's; otherwise
- * it asks cc_test, as the interpreter does.  Both ways out of the block
+ * jit_cond_to_host makes them the guest's first.  Both ways out of the block
  * are exits with the target known at translation time. */
 #include "accel/tcg/jit/jit-internal.h"
 
@@ -60,16 +60,7 @@ bool jit_emit_branch(JitCtx *c, const Insn *d)
         return true;
     }
     int cond = d->op & 15;
-    Fixup t;
-    if (c->host_cc_in >= 0) {
-        t = e_jcc(e, cond);
-    } else {
-        e_mov_rr(e, 8, H_RDI, H_CPU);
-        e_mov_ri(e, H_RSI, (uint32_t)cond);
-        e_call(e, (const void *)cc_test);
-        e_test_rr(e, 1, H_RAX, H_RAX);
-        t = e_jcc(e, HC_NE);
-    }
+    Fixup t = e_jcc(e, jit_cond_to_host(c, cond));
     jit_exit_static(c, c->i + 1, c->next);
     e_patch_here(e, t);
     taken(c, target);

@@ -40,7 +40,6 @@ void jit_set_sized(JitCtx *c, const Insn *d, int size, int r, int h)
 /* ---- the guest's flags, natively ----------------------------------------- */
 
 static int cc_family(int cc) { return (cc - 1) / CC_SIZES * CC_SIZES + 1; }
-static int cc_size(int cc) { return 1 << ((cc - 1) % CC_SIZES); }
 
 /* Host and guest AF agree after these; after LOGIC and shifts the host's
  * AF is undefined and the guest's 0. */
@@ -51,74 +50,47 @@ static bool host_af_ok(int cc)
            f == CC_OP_INCB || f == CC_OP_DECB;
 }
 
-/* Host flags recomputed from the record in memory for the cc ops whose
- * host instruction gives every flag: ADD and SUB (redone on cc_src2 and
- * cc_src), LOGIC (TEST of cc_dst).  Clobbers RCX. */
-static bool redo_record(JitCtx *c, int cc)
-{
-    Emit *e = &c->e;
-    if (cc <= 0)
-        return false;
-    int f = cc_family(cc), size = cc_size(cc);
-    if (f == CC_OP_ADDB || f == CC_OP_SUBB) {
-        e_load(e, 8, H_RCX, H_CPU, CPU_OFF(cc_src2));
-        e_alu_rm(e, f == CC_OP_ADDB ? HA_ADD : HA_SUB, size, H_RCX, H_CPU, CPU_OFF(cc_src));
-        return true;
-    }
-    if (f == CC_OP_LOGICB) {
-        e_load(e, 8, H_RCX, H_CPU, CPU_OFF(cc_dst));
-        e_test_rr(e, size, H_RCX, H_RCX);
-        return true;
-    }
-    return false;
-}
-
 /* EDX = the guest's arithmetic flags as the instruction began, masked by
  * keep.  Clobbers the caller-saved registers. */
 static void flags_to_edx(JitCtx *c, uint32_t keep)
 {
     Emit *e = &c->e;
-    int cc = c->host_cc_in;
-    if (cc >= 0 || redo_record(c, c->cc_op_known)) {
-        if (cc < 0)
-            cc = c->cc_op_known;
-        e_pushf(e);
-        e_pop(e, H_RDX);
-        if (!host_af_ok(cc))
-            keep &= ~(uint32_t)CC_A;
-    } else if (c->cc_op_known == CC_OP_EFLAGS) {
+    int cc = c->host_cc_in, known = c->cc_op_known;
+    if (cc < 0 && known == CC_OP_EFLAGS) {
         e_load(e, 4, H_RDX, H_CPU, CPU_OFF(cc_src));
     } else {
-        e_mov_rr(e, 8, H_RDI, H_CPU);
-        e_call(e, (const void *)cc_compute_all);
-        e_mov_rr(e, 4, H_RDX, H_RAX);
+        /* The redone record's flags are exact, AF included; the host's
+         * after LOGIC or a shift have AF undefined (the guest's is 0). */
+        if (cc >= 0 && !host_af_ok(cc))
+            keep &= ~(uint32_t)CC_A;
+        if (cc < 0 && !jit_flags_redo(c, known, false))
+            jit_flags_dispatch(c, false);
+        e_pushf(e);
+        e_pop(e, H_RDX);
     }
     e_alu_ri(e, HA_AND, 4, H_RDX, (int32_t)keep);
+}
+
+/* An INC or DEC whose own record is dead needs no carry: the carry only
+ * goes into that record. */
+static bool carry_unused(const JitCtx *c)
+{
+    const Insn *d = c->d;
+    if (c->flags_live || d->map != MAP_1)
+        return false;
+    if (d->op >= 0x40 && d->op <= 0x4f)
+        return c->mode != 64;
+    return (d->op == 0xfe || d->op == 0xff) && d->reg <= 1;
 }
 
 /* The host's CF = the guest's CF; only MOVs may come between this and
  * the instruction that reads it.  Clobbers the caller-saved registers. */
 void jit_carry_to_host(JitCtx *c)
 {
-    Emit *e = &c->e;
-    int cc = c->cc_op_known;
-    int f = cc > 0 ? cc_family(cc) : -1;
-    if (c->host_cc_in >= 0)
+    if (c->host_cc_in >= 0 || carry_unused(c))
         return;
-    if (f == CC_OP_ADDB) {              /* CF = dst < src2 */
-        e_load(e, 8, H_RCX, H_CPU, CPU_OFF(cc_dst));
-        e_alu_rm(e, HA_CMP, 8, H_RCX, H_CPU, CPU_OFF(cc_src2));
-    } else if (f == CC_OP_SUBB) {       /* CF = src2 < src */
-        e_load(e, 8, H_RCX, H_CPU, CPU_OFF(cc_src2));
-        e_alu_rm(e, HA_CMP, 8, H_RCX, H_CPU, CPU_OFF(cc_src));
-    } else if (cc == CC_OP_EFLAGS) {
-        e_load(e, 4, H_RCX, H_CPU, CPU_OFF(cc_src));
-        e_shift_ri(e, HS_SHR, 4, H_RCX, 1);
-    } else {
-        e_mov_rr(e, 8, H_RDI, H_CPU);
-        e_call(e, (const void *)cc_compute_c);
-        e_shift_ri(e, HS_SHR, 4, H_RAX, 1);     /* CF = bit 0 (CC_C) */
-    }
+    if (!jit_flags_redo(c, c->cc_op_known, true))
+        jit_flags_dispatch(c, true);
 }
 
 /* Makes condition cond (0..15) testable by the host: returns the host
@@ -128,12 +100,9 @@ int jit_cond_to_host(JitCtx *c, int cond)
 {
     if (c->host_cc_in >= 0)
         return cond;
-    Emit *e = &c->e;
-    e_mov_rr(e, 8, H_RDI, H_CPU);
-    e_mov_ri(e, H_RSI, (uint32_t)cond);
-    e_call(e, (const void *)cc_test);
-    e_test_rr(e, 1, H_RAX, H_RAX);
-    return HC_NE;
+    if (!jit_flags_redo(c, c->cc_op_known, false))
+        jit_flags_dispatch(c, false);
+    return cond;
 }
 
 /* ---- ROL/ROR r, 1 / imm ---------------------------------------------------- */

@@ -171,4 +171,13 @@ enum { HC_O, HC_NO, HC_B, HC_AE, HC_E, HC_NE, HC_BE, HC_A,
  * NEG of any size on registers and memory, ADC/SBB with memory. */
 bool jit_emit_ext3(JitCtx *c, const Insn *d);
 
+/* jit-flags.c: the host's flags made the guest's from the record in
+ * memory: CF only (carry) or all six, AF included.  redo: for cc op cc
+ * known at translation time (false, nothing emitted: a record it does
+ * not redo); dispatch: for the cc op cpu->cc_op holds at run time, the
+ * paths joining with e_patch_here (a call of cc_compute_c/_all for the
+ * records it does not redo).  Both clobber the caller-saved registers. */
+bool jit_flags_redo(JitCtx *c, int cc, bool carry);
+void jit_flags_dispatch(JitCtx *c, bool carry);
+
 #endif
