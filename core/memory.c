@@ -337,6 +337,16 @@ void phys_write(AddressSpace *as, uint64_t addr, uint64_t val, unsigned size)
         size = 8;
     uint64_t avail;
     const MemRegion *r = mem_find_extent(as, addr, &avail);
+    /* Accessed and dirty bits of page tables in RAM: no general copy. */
+    if (r && r->kind == MEM_RAM && avail >= size && (size == 8 || size == 4)) {
+        uint8_t *host = r->host + (addr - r->base);
+        if (size == 8)
+            memcpy(host, &val, 8);
+        else
+            memcpy(host, &val, 4);
+        ram_written(as, host, size);
+        return;
+    }
     if (r && r->kind == MEM_MMIO && avail >= size) {
         if (r->ops->write)
             r->ops->write(r->opaque, addr - r->base, val, size);
