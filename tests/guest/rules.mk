@@ -1,5 +1,6 @@
 # Guest programs: included by the top Makefile.
 #   make check-guest        run every tests/guest/*.asm under $(YINGLONG)
+#   make check-guest-interp the same under the interpreter (-accel tcg,jit=off)
 #   make check-guest-qemu   the same programs under qemu-system-x86_64 (TCG),
 #                           to validate the tests against a reference
 # Programs that include lib/rm.inc become 64 KiB ROMs (.rom, run with
@@ -40,8 +41,12 @@ guest-progs: $(GUEST_PROGS)
 check-guest: $(YINGLONG) $(GUEST_PROGS)
 	$(GUEST_DIR)/run.sh $(YINGLONG) $(GUEST_PROGS)
 
+# The same programs under the interpreter, the JIT's reference.
+check-guest-interp: $(YINGLONG) $(GUEST_PROGS)
+	GUEST_LABEL=interp $(GUEST_DIR)/run.sh "$(YINGLONG) -accel tcg,jit=off" $(GUEST_PROGS)
+
 check-guest-qemu: $(GUEST_QEMU_PROGS)
 	$(GUEST_DIR)/run.sh "$(QEMU_X86)" $(GUEST_QEMU_PROGS)
 
-CHECK_TARGETS += check-guest
-.PHONY: guest-progs check-guest check-guest-qemu
+CHECK_TARGETS += check-guest check-guest-interp
+.PHONY: guest-progs check-guest check-guest-interp check-guest-qemu

@@ -10,6 +10,7 @@
 # line.  Each run is limited to $GUEST_TIMEOUT seconds (default 30).
 # A line "; RUN-OPTS: ..." in the program's source (tests/guest/NAME.asm)
 # adds those options to its command line (e.g. -smp 4).
+# GUEST_LABEL=X names the results X/NAME (the same programs run twice).
 set -u
 
 if [ $# -lt 2 ]; then
@@ -27,6 +28,7 @@ trap 'rm -f "$out"' EXIT
 for t in "$@"; do
     name=$(basename "$t")
     name=${name%.*}
+    label=${GUEST_LABEL:+$GUEST_LABEL/}$name
     case "$t" in
     *.rom) boot=(-bios "$t") ;;
     *) boot=(-kernel "$t") ;;
@@ -58,10 +60,10 @@ for t in "$@"; do
         why="$oks ok lines, plan says $plan"
     fi
     if [ -z "$why" ]; then
-        echo "PASS: $name"
+        echo "PASS: $label"
         passed=$((passed + 1))
     else
-        echo "FAIL: $name ($why)"
+        echo "FAIL: $label ($why)"
         grep '^not ok' "$out" | head -n 20 | sed 's/^/    /'
         echo "    --- last output lines:"
         tail -n 15 "$out" | sed 's/^/    /'

@@ -197,6 +197,16 @@ START_TEST(test_accel_smp_display)
     ck_assert(o.machine.kernel_irqchip_off);
     ck_assert_int_eq(parse(&o, "-accel", "kvm,foo=1", NULL), -1);
     ck_err_has("foo");
+    ck_assert_int_eq(parse(&o, "-accel", "tcg", NULL), 0);
+    ck_assert(!o.machine.tcg_jit_off);
+    ck_assert_int_eq(parse(&o, "-accel", "tcg,jit=off", NULL), 0);
+    ck_assert(o.machine.tcg_jit_off);
+    ck_assert_int_eq(parse(&o, "-accel", "tcg,jit=on", NULL), 0);
+    ck_assert(!o.machine.tcg_jit_off);
+    ck_assert_int_eq(parse(&o, "-accel", "tcg,jit=maybe", NULL), -1);
+    ck_err_has("jit");
+    ck_assert_int_eq(parse(&o, "-perfmap", NULL), 0);
+    ck_assert(o.machine.perfmap);
     ck_assert_int_eq(parse(&o, "-enable-kvm", NULL), 0);
     ck_assert_str_eq(o.machine.accel, "kvm");
     ck_assert_int_eq(parse(&o, "-mem-path", "/dev/hugepages", "-mem-prealloc", NULL), 0);
