@@ -16,8 +16,10 @@ static const uint8_t dispatch_ops[] = {
     CC_OP_EFLAGS, CC_OP_LOGICQ, CC_OP_INCL, CC_OP_ADDQ,
 };
 
-static int op_family(int cc) { return (cc - 1) / CC_SIZES * CC_SIZES + 1; }
-static int op_size(int cc) { return 1 << ((cc - 1) % CC_SIZES); }
+/* The family's B member and the operand size; CC_OP_EFLAGS is its own
+ * family, of no size. */
+static int op_family(int cc) { return cc == CC_OP_EFLAGS ? cc : (cc - 1) / CC_SIZES * CC_SIZES + 1; }
+static int op_size(int cc) { return cc == CC_OP_EFLAGS ? 8 : 1 << ((cc - 1) % CC_SIZES); }
 
 /* POPFQ: only the arithmetic flags are ever popped (DF, TF, AC stay 0). */
 static void e_popf(Emit *e) { e_u8(e, 0x9d); }
