@@ -6,13 +6,13 @@
  * (all six of them, AF included); other records take the call.
  *
  * Frequencies at such points over the Linux workloads (boot, sha256,
- * gzip, fork+exec): LOGICL > SUBL > SUBQ > SUBB > DECL > EFLAGS, the
- * others each below 1%. */
+ * gzip, fork+exec; Jcc and carries): LOGICL > SUBL > SUBQ > SUBW > DECL >
+ * EFLAGS, the others each below 1%. */
 #include "accel/tcg/jit/jit-internal.h"
 
 /* Tried in this order; each costs a compare and a branch when it fails. */
 static const uint8_t dispatch_ops[] = {
-    CC_OP_LOGICL, CC_OP_SUBL, CC_OP_SUBQ, CC_OP_SUBB, CC_OP_DECL,
+    CC_OP_LOGICL, CC_OP_SUBL, CC_OP_SUBQ, CC_OP_SUBW, CC_OP_DECL,
     CC_OP_EFLAGS, CC_OP_LOGICQ, CC_OP_INCL, CC_OP_ADDQ,
 };
 
