@@ -34,6 +34,15 @@ static void redo_carry(Emit *e, int cc)
         e_shift_ri(e, HS_SHR, 4, H_RCX, 1);
     } else if (f == CC_OP_LOGICB) {
         e_alu_rr(e, HA_XOR, 4, H_RCX, H_RCX);
+    } else if (f == CC_OP_SHLB) {       /* CF = the top bit of src */
+        e_load(e, 8, H_RCX, H_CPU, CPU_OFF(cc_src));
+        e_shift_ri(e, HS_SHL, op_size(cc), H_RCX, 1);
+    } else if (f == CC_OP_SARB) {       /* CF = bit 0 of src */
+        e_load(e, 8, H_RCX, H_CPU, CPU_OFF(cc_src));
+        e_shift_ri(e, HS_SHR, 8, H_RCX, 1);
+    } else if (f == CC_OP_MULB) {       /* CF = src != 0 */
+        e_load(e, 8, H_RCX, H_CPU, CPU_OFF(cc_src));
+        e_unary(e, 3, 8, H_RCX);
     } else if (f == CC_OP_ADDB) {       /* CF = dst < src2 */
         e_load(e, 8, H_RCX, H_CPU, CPU_OFF(cc_dst));
         e_alu_rm(e, HA_CMP, 8, H_RCX, H_CPU, CPU_OFF(cc_src2));
@@ -74,19 +83,21 @@ static void redo_all(Emit *e, int cc)
 }
 
 /* The families redone natively: ADD SUB LOGIC INC DEC of every size and
- * EFLAGS. */
-static bool redoable(int cc)
+ * EFLAGS; for CF alone also SHL SAR MUL. */
+static bool redoable(int cc, bool carry)
 {
     if (cc < 0 || cc >= CC_OP_COUNT)
         return false;
     int f = op_family(cc);
+    if (carry && (f == CC_OP_SHLB || f == CC_OP_SARB || f == CC_OP_MULB))
+        return true;
     return cc == CC_OP_EFLAGS || f == CC_OP_ADDB || f == CC_OP_SUBB || f == CC_OP_LOGICB ||
            f == CC_OP_INCB || f == CC_OP_DECB;
 }
 
 bool jit_flags_redo(JitCtx *c, int cc, bool carry)
 {
-    if (!redoable(cc))
+    if (!redoable(cc, carry))
         return false;
     if (carry)
         redo_carry(&c->e, cc);
@@ -100,8 +111,11 @@ void jit_flags_dispatch(JitCtx *c, bool carry)
     Emit *e = &c->e;
     Fixup done[sizeof(dispatch_ops)];
     int n = 0;
-    e_load(e, 4, H_RAX, H_CPU, CPU_OFF(cc_op));
-    for (size_t k = 0; k < sizeof(dispatch_ops); k++) {
+    /* A record known at translation time that redo refused: the call. */
+    size_t nops = c->cc_op_known < 0 ? sizeof(dispatch_ops) : 0;
+    if (nops)
+        e_load(e, 4, H_RAX, H_CPU, CPU_OFF(cc_op));
+    for (size_t k = 0; k < nops; k++) {
         int cc = dispatch_ops[k];
         e_alu_ri(e, HA_CMP, 4, H_RAX, cc);
         Fixup next = e_jcc(e, HC_NE);

@@ -174,9 +174,10 @@ bool jit_emit_ext3(JitCtx *c, const Insn *d);
 /* jit-flags.c: the host's flags made the guest's from the record in
  * memory: CF only (carry) or all six, AF included.  redo: for cc op cc
  * known at translation time (false, nothing emitted: a record it does
- * not redo); dispatch: for the cc op cpu->cc_op holds at run time, the
- * paths joining with e_patch_here (a call of cc_compute_c/_all for the
- * records it does not redo).  Both clobber the caller-saved registers. */
+ * not redo, nothing emitted); dispatch: for the cc op cpu->cc_op holds at
+ * run time, the paths joining with e_patch_here (a call of
+ * cc_compute_c/_all for the records it does not redo, and for a known
+ * record redo refused).  Both clobber the caller-saved registers. */
 bool jit_flags_redo(JitCtx *c, int cc, bool carry);
 void jit_flags_dispatch(JitCtx *c, bool carry);
 
