@@ -40,9 +40,6 @@ static void redo_carry(Emit *e, int cc)
     } else if (f == CC_OP_SARB) {       /* CF = bit 0 of src */
         e_load(e, 8, H_RCX, H_CPU, CPU_OFF(cc_src));
         e_shift_ri(e, HS_SHR, 8, H_RCX, 1);
-    } else if (f == CC_OP_MULB) {       /* CF = src != 0 */
-        e_load(e, 8, H_RCX, H_CPU, CPU_OFF(cc_src));
-        e_unary(e, 3, 8, H_RCX);
     } else if (f == CC_OP_ADDB) {       /* CF = dst < src2 */
         e_load(e, 8, H_RCX, H_CPU, CPU_OFF(cc_dst));
         e_alu_rm(e, HA_CMP, 8, H_RCX, H_CPU, CPU_OFF(cc_src2));
@@ -83,13 +80,13 @@ static void redo_all(Emit *e, int cc)
 }
 
 /* The families redone natively: ADD SUB LOGIC INC DEC of every size and
- * EFLAGS; for CF alone also SHL SAR MUL. */
+ * EFLAGS; for CF alone also SHL and SAR. */
 static bool redoable(int cc, bool carry)
 {
     if (cc < 0 || cc >= CC_OP_COUNT)
         return false;
     int f = op_family(cc);
-    if (carry && (f == CC_OP_SHLB || f == CC_OP_SARB || f == CC_OP_MULB))
+    if (carry && (f == CC_OP_SHLB || f == CC_OP_SARB))
         return true;
     return cc == CC_OP_EFLAGS || f == CC_OP_ADDB || f == CC_OP_SUBB || f == CC_OP_LOGICB ||
            f == CC_OP_INCB || f == CC_OP_DECB;
