@@ -42,7 +42,8 @@ void x86_tsc_write(X86CPU *cpu, uint64_t val);
 /* MSR values at RESET. */
 void x86_msr_reset(X86CPU *cpu);
 
-/* CPUID leaf (ECX-indexed leaves do not exist yet). */
+/* CPUID leaf; leaves with sub-leaves (7, 0xD) take the sub-leaf from the
+ * guest's ECX (cpu->regs). */
 void x86_cpuid(X86CPU *cpu, uint32_t leaf, uint32_t *eax, uint32_t *ebx,
                uint32_t *ecx, uint32_t *edx);
 
