@@ -373,10 +373,10 @@ static TB *tb_gen(X86CPU *cpu, uint64_t pc, uint64_t phys_pc, uint32_t flags)
     if (c->perfmap && tb->host)
         fprintf(c->perfmap, "%" PRIxPTR " %x yl-tb-%" PRIx64 "\n",
                 (uintptr_t)tb->host, tb->host_size, tb->pc);
-    if (cpu->log && (cpu->log->mask & LOG_OUT_ASM) && tb->host)
-        tb_log_host_asm(cpu, tb);
     if (cpu->log && (cpu->log->mask & LOG_IN_ASM))
         tb_log_asm(cpu, tb);
+    if (cpu->log && (cpu->log->mask & LOG_OUT_ASM) && tb->host)
+        tb_log_host_asm(cpu, tb);
     return tb;
 }
 
