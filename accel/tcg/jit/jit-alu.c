@@ -161,6 +161,19 @@ void jit_alu_record(JitCtx *c, int op, int cc, int ra, int rb, int rcopy)
 static void emit_alu(JitCtx *c, const AluForm *f, int size)
 {
     jit_get_reg(c, size, H_RAX, f->dst);
+    bool arith = f->op == HA_ADD || f->op == HA_SUB || f->op == HA_CMP;
+    if (f->src < 0 && (!c->flags_live || !arith)) {
+        /* No record needs the immediate in a register: the host's
+         * immediate form (sign-extended like the guest's). */
+        int hop = f->op < 0 ? HA_AND : f->op == HA_CMP ? HA_SUB : f->op;
+        e_alu_ri(&c->e, hop, size, H_RAX, (int32_t)f->imm);
+        int cc = f->op < 0 ? cc_op_sized(CC_OP_LOGICB, size) : alu_cc(f->op, size);
+        if (f->op >= 0 && f->op != HA_CMP)
+            jit_set_reg(c, size, f->dst, H_RAX);
+        jit_record_flags(c, cc, H_RAX, H_NONE, H_NONE);
+        c->host_cc = cc;
+        return;
+    }
     if (f->src < 0)
         e_mov_ri(&c->e, H_RCX, size == 8 ? f->imm : (uint32_t)f->imm);
     else
