@@ -22,22 +22,10 @@ static bool near_target(const JitCtx *c, const Insn *d, uint64_t *t)
     return true;
 }
 
-/* Outside 64-bit mode the target must lie within the CS limit: if not,
- * the instruction's handler runs and raises #GP. */
-static void limit_check(JitCtx *c, uint64_t target)
-{
-    if (c->mode == 64)
-        return;
-    e_alu_mi(&c->e, HA_CMP, 4, H_CPU, CPU_OFF(seg[R_CS].limit), (int32_t)(uint32_t)target);
-    Stub *s = jit_stub(c, STUB_INTERP);
-    if (s)
-        s->from[0] = e_jcc(&c->e, HC_B);
-}
-
 /* Leaves toward target (the branch is taken). */
 static void taken(JitCtx *c, uint64_t target)
 {
-    limit_check(c, target);
+    jit_cs_limit_check(c, target);
     jit_exit_static(c, c->i + 1, target);
 }
 

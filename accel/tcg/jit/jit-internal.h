@@ -134,6 +134,11 @@ void jit_exit_plain(JitCtx *c, int count, uint64_t rip);
 void jit_check_generation(JitCtx *c);
 /* A conditional exit: if host condition cond holds. */
 void jit_exit_if(JitCtx *c, int cond, int count, uint64_t rip);
+/* cpu field at off = v (64 bits); clobbers RAX. */
+void jit_store_u64(JitCtx *c, int32_t off, uint64_t v);
+/* Outside 64-bit mode a near branch's target must lie within the CS
+ * limit: if not, the instruction's handler runs and raises #GP. */
+void jit_cs_limit_check(JitCtx *c, uint64_t target);
 /* Stores rip into cpu->rip if it is not there yet (before anything that
  * can fault or read it). */
 void jit_sync_rip(JitCtx *c);

@@ -148,12 +148,7 @@ void jit_emit_mem_stub(JitCtx *c, const Stub *s)
     Emit *e = &c->e;
     const Insn *d = &c->tb->insn[s->insn];
     uint64_t rip = s->rip;
-    if (rip <= INT32_MAX) {
-        e_store_imm(e, 8, H_CPU, CPU_OFF(rip), (int32_t)rip);
-    } else {
-        e_mov_ri(e, H_RAX, rip);
-        e_store(e, 8, H_CPU, CPU_OFF(rip), H_RAX);
-    }
+    jit_store_u64(c, CPU_OFF(rip), rip);
     e_mov_rr(e, 8, H_RDI, H_CPU);
     e_mov_ri(e, H_RSI, s->seg);
     e_mov_rr(e, 8, H_RDX, H_R12);
@@ -338,13 +333,9 @@ static bool emit_call_ret(JitCtx *c, const Insn *d)
     int size = d->opsize;
     if (d->op == 0xe8) {
         uint64_t target = c->next + d->imm;
-        if (c->mode != 64) {
+        if (c->mode != 64)
             target = (uint32_t)target;
-            e_alu_mi(e, HA_CMP, 4, H_CPU, seg_limit_off(R_CS), (int32_t)(uint32_t)target);
-            Stub *s = jit_stub(c, STUB_INTERP);
-            if (s)
-                s->from[0] = e_jcc(e, HC_B);
-        }
+        jit_cs_limit_check(c, target);
         e_mov_ri(e, H_R13, c->next);
         emit_push_r13(c, size);
         jit_exit_static(c, c->i + 1, target);

@@ -98,7 +98,7 @@ Stub *jit_stub(JitCtx *c, int kind)
 }
 
 /* cpu->field = v (64 bits); clobbers RAX. */
-static void store_u64(JitCtx *c, int32_t off, uint64_t v)
+void jit_store_u64(JitCtx *c, int32_t off, uint64_t v)
 {
     if (v <= INT32_MAX) {
         e_store_imm(&c->e, 8, H_CPU, off, (int32_t)v);
@@ -108,10 +108,20 @@ static void store_u64(JitCtx *c, int32_t off, uint64_t v)
     }
 }
 
+void jit_cs_limit_check(JitCtx *c, uint64_t target)
+{
+    if (c->mode == 64)
+        return;
+    e_alu_mi(&c->e, HA_CMP, 4, H_CPU, CPU_OFF(seg[R_CS].limit), (int32_t)(uint32_t)target);
+    Stub *s = jit_stub(c, STUB_INTERP);
+    if (s)
+        s->from[0] = e_jcc(&c->e, HC_B);
+}
+
 void jit_sync_rip(JitCtx *c)
 {
     if (!c->rip_synced)
-        store_u64(c, CPU_OFF(rip), c->rip);
+        jit_store_u64(c, CPU_OFF(rip), c->rip);
     c->rip_synced = true;
 }
 
@@ -211,7 +221,7 @@ static void emit_lookup(JitCtx *c)
 
 void jit_exit_plain(JitCtx *c, int count, uint64_t rip)
 {
-    store_u64(c, CPU_OFF(rip), rip);
+    jit_store_u64(c, CPU_OFF(rip), rip);
     emit_return(c, count);
 }
 
@@ -241,7 +251,7 @@ void jit_exit_static(JitCtx *c, int count, uint64_t rip)
     if (chainable(c, rip)) {
         /* Falls through until jit_chain points it at the next block. */
         Fixup slot = e_jmp(&c->e);
-        store_u64(c, CPU_OFF(rip), rip);
+        jit_store_u64(c, CPU_OFF(rip), rip);
         if (slot) {
             e_mov_ri(&c->e, H_RAX, (uint64_t)(uintptr_t)(slot + c->e.exec_delta));
             e_store(&c->e, 8, H_CPU, CPU_OFF(jit_chain_from), H_RAX);
@@ -249,7 +259,7 @@ void jit_exit_static(JitCtx *c, int count, uint64_t rip)
         emit_pop_ret(c);
         return;
     }
-    store_u64(c, CPU_OFF(rip), rip);
+    jit_store_u64(c, CPU_OFF(rip), rip);
     e_mov_ri(&c->e, H_RAX, (c->tb->cs_base + rip) & c->ip_mask);
     emit_lookup(c);
 }
@@ -317,7 +327,7 @@ static void cmp_rax(JitCtx *c, uint64_t v)
 static void call_handler(JitCtx *c, const Insn *d, uint64_t rip, uint64_t next, bool last)
 {
     (void)rip;
-    store_u64(c, CPU_OFF(next_rip), next);
+    jit_store_u64(c, CPU_OFF(next_rip), next);
     e_mov_rr(&c->e, 8, H_RDI, H_CPU);
     e_mov_ri(&c->e, H_RSI, (uint64_t)(uintptr_t)d);
     e_call(&c->e, (const void *)d->fn);
@@ -396,7 +406,7 @@ static void emit_interp_stub(JitCtx *c, const Stub *s)
 {
     const Insn *d = &c->tb->insn[s->insn];
     uint64_t next = (s->rip + d->len) & c->ip_mask;
-    store_u64(c, CPU_OFF(rip), s->rip);
+    jit_store_u64(c, CPU_OFF(rip), s->rip);
     call_handler(c, d, s->rip, next, true);
     emit_return(c, s->insn + 1);
 }
@@ -410,7 +420,7 @@ static void emit_stubs(JitCtx *c)
         switch (s->kind) {
         case STUB_EXIT:
             if (s->rip_set)
-                store_u64(c, CPU_OFF(rip), s->rip);
+                jit_store_u64(c, CPU_OFF(rip), s->rip);
             emit_return(c, s->count);
             break;
         case STUB_INTERP:
@@ -444,7 +454,7 @@ static uint32_t emit_chain_entry(JitCtx *c, uint32_t *bad_off)
     Fixup no_irq = e_jcc(e, HC_E);
     *bad_off = (uint32_t)(e->p - e->start);
     uint8_t *bad = e->p;
-    store_u64(c, CPU_OFF(rip), (tb->pc - tb->cs_base) & c->ip_mask);
+    jit_store_u64(c, CPU_OFF(rip), (tb->pc - tb->cs_base) & c->ip_mask);
     emit_pop_ret(c);
     uint32_t entry = (uint32_t)(e->p - e->start);
     e_test_mi8(e, H_CPU, CPU_OFF(irq_line), 0xff);     /* 7 bytes: room for a jmp */
