@@ -39,36 +39,23 @@ void jit_set_sized(JitCtx *c, const Insn *d, int size, int r, int h)
 
 /* ---- the guest's flags, natively ----------------------------------------- */
 
-static int cc_family(int cc) { return (cc - 1) / CC_SIZES * CC_SIZES + 1; }
-
-/* Host and guest AF agree after these; after LOGIC and shifts the host's
- * AF is undefined and the guest's 0. */
-static bool host_af_ok(int cc)
-{
-    int f = cc_family(cc);
-    return f == CC_OP_ADDB || f == CC_OP_ADCB || f == CC_OP_SUBB || f == CC_OP_SBBB ||
-           f == CC_OP_INCB || f == CC_OP_DECB;
-}
-
-/* EDX = the guest's arithmetic flags as the instruction began, masked by
- * keep.  Clobbers the caller-saved registers. */
-static void flags_to_edx(JitCtx *c, uint32_t keep)
+void jit_flags_to_reg(JitCtx *c, int h, uint32_t keep)
 {
     Emit *e = &c->e;
     int cc = c->host_cc_in, known = c->cc_op_known;
     if (cc < 0 && known == CC_OP_EFLAGS) {
-        e_load(e, 4, H_RDX, H_CPU, CPU_OFF(cc_src));
+        e_load(e, 4, h, H_CPU, CPU_OFF(cc_src));
     } else {
         /* The redone record's flags are exact, AF included; the host's
          * after LOGIC or a shift have AF undefined (the guest's is 0). */
-        if (cc >= 0 && !host_af_ok(cc))
+        if (cc >= 0 && !jit_host_af_ok(cc))
             keep &= ~(uint32_t)CC_A;
         if (cc < 0 && !jit_flags_redo(c, known, false))
             jit_flags_dispatch(c, false);
         e_pushf(e);
-        e_pop(e, H_RDX);
+        e_pop(e, h);
     }
-    e_alu_ri(e, HA_AND, 4, H_RDX, (int32_t)keep);
+    e_alu_ri(e, HA_AND, 4, h, (int32_t)keep);
 }
 
 /* An INC or DEC whose own record is dead needs no carry: the carry only
@@ -125,7 +112,7 @@ static void emit_rot(JitCtx *c, const Insn *d)
     bool left = d->reg == 0;
     uint8_t cnt = d->op == 0xd1 ? 1 : (uint8_t)(d->imm & (bits - 1));
     if (c->flags_live)
-        flags_to_edx(c, CC_ALL & ~(uint32_t)(CC_C | CC_O));
+        jit_flags_to_reg(c, H_RDX, CC_ALL & ~(uint32_t)(CC_C | CC_O));
     jit_get_reg(c, size, H_RAX, d->rrm);
     e_shift_ri(e, left ? HS_ROL : HS_ROR, size, H_RAX, cnt);
     jit_set_reg(c, size, d->rrm, H_RAX);

@@ -67,37 +67,6 @@ static void merge_cc(JitCtx *c, int before)
 
 /* ---- the guest's flags before the instruction -------------------------------- */
 
-static int cc_family(int cc) { return (cc - 1) / CC_SIZES * CC_SIZES + 1; }
-
-/* The host's AF is the guest's only after these (the guest's is 0 after
- * LOGIC and shifts, the host's undefined). */
-static bool host_af_ok(int cc)
-{
-    int f = cc_family(cc);
-    return f == CC_OP_ADDB || f == CC_OP_ADCB || f == CC_OP_SUBB || f == CC_OP_SBBB ||
-           f == CC_OP_INCB || f == CC_OP_DECB;
-}
-
-/* R14 = the arithmetic flags as the instruction began, masked by keep.
- * First thing in the instruction (it may read the host's flags); may
- * call cc_compute_all, which clobbers the caller-saved registers. */
-static void flags_to_r14(JitCtx *c, uint32_t keep)
-{
-    Emit *e = &c->e;
-    if (c->host_cc_in >= 0) {
-        e_pushf(e);
-        e_pop(e, H_R14);
-        if (!host_af_ok(c->host_cc_in))
-            keep &= ~(uint32_t)CC_A;
-    } else if (c->cc_op_known == CC_OP_EFLAGS) {
-        e_load(e, 4, H_R14, H_CPU, CPU_OFF(cc_src));
-    } else {
-        e_mov_rr(e, 8, H_RDI, H_CPU);
-        e_call(e, (const void *)cc_compute_all);
-        e_mov_rr(e, 4, H_R14, H_RAX);
-    }
-    e_alu_ri(e, HA_AND, 4, H_R14, (int32_t)keep);
-}
 
 /* R14 = the guest's CF as 0/1, first thing in the instruction. */
 static void carry_to_r14(JitCtx *c)
@@ -204,7 +173,7 @@ static void emit_grp2(JitCtx *c, const Insn *d, const Grp2 *g)
     bool rot = g->op <= HS_ROR, live = c->flags_live;
     int before = c->cc_op_known;
     if (rot && live)
-        flags_to_r14(c, CC_ALL & ~(uint32_t)(CC_C | CC_O));
+        jit_flags_to_reg(c, H_R14, CC_ALL & ~(uint32_t)(CC_C | CC_O));
     rm_load(c, d, g->size);
     Fixup zero = g->cnt ? NULL : count_from_cl(c, g->size);
     if (rot) {

@@ -18,8 +18,16 @@ static const uint8_t dispatch_ops[] = {
 
 /* The family's B member and the operand size; CC_OP_EFLAGS is its own
  * family, of no size. */
-static int op_family(int cc) { return cc == CC_OP_EFLAGS ? cc : (cc - 1) / CC_SIZES * CC_SIZES + 1; }
+int jit_cc_family(int cc) { return cc == CC_OP_EFLAGS ? cc : (cc - 1) / CC_SIZES * CC_SIZES + 1; }
+static int op_family(int cc) { return jit_cc_family(cc); }
 static int op_size(int cc) { return cc == CC_OP_EFLAGS ? 8 : 1 << ((cc - 1) % CC_SIZES); }
+
+bool jit_host_af_ok(int cc)
+{
+    int f = jit_cc_family(cc);
+    return f == CC_OP_ADDB || f == CC_OP_ADCB || f == CC_OP_SUBB || f == CC_OP_SBBB ||
+           f == CC_OP_INCB || f == CC_OP_DECB;
+}
 
 /* POPFQ: only the arithmetic flags are ever popped (DF, TF, AC stay 0). */
 static void e_popf(Emit *e) { e_u8(e, 0x9d); }

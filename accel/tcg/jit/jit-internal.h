@@ -186,4 +186,14 @@ bool jit_emit_ext3(JitCtx *c, const Insn *d);
 bool jit_flags_redo(JitCtx *c, int cc, bool carry);
 void jit_flags_dispatch(JitCtx *c, bool carry);
 
+/* jit-flags.c: a cc op's family (its B member; CC_OP_EFLAGS its own), and
+ * whether the host's AF after a native operation of that family is the
+ * guest's (after LOGIC and shifts the host's is undefined, the guest's 0). */
+int jit_cc_family(int cc);
+bool jit_host_af_ok(int cc);
+/* jit-ext.c: host register h = the guest's arithmetic flags as the
+ * instruction began, masked by keep; first thing in the instruction (it
+ * may read the host's flags).  Clobbers the caller-saved registers. */
+void jit_flags_to_reg(JitCtx *c, int h, uint32_t keep);
+
 #endif

@@ -272,13 +272,14 @@ void jit_chain(JitBuffer *j, void *from, const TB *tb)
     memcpy(rw, &rel, 4);
 }
 
-void jit_exit_if(JitCtx *c, int cond, int count, uint64_t rip)
+/* A conditional exit stub; rip_set: store rip first (else a handler set
+ * cpu->rip itself).  Consecutive ways out to the same place share one. */
+static void exit_stub_if(JitCtx *c, int cond, int count, uint64_t rip, bool rip_set)
 {
-    /* Consecutive ways out to the same place share one stub. */
     if (c->nstubs) {
         Stub *p = &c->stub[c->nstubs - 1];
-        if (p->kind == STUB_EXIT && p->count == count && p->rip == rip && p->rip_set &&
-            !p->from[2]) {
+        if (p->kind == STUB_EXIT && p->count == count && p->rip_set == rip_set &&
+            (!rip_set || p->rip == rip) && !p->from[2]) {
             p->from[p->from[1] ? 2 : 1] = e_jcc(&c->e, cond);
             return;
         }
@@ -288,26 +289,18 @@ void jit_exit_if(JitCtx *c, int cond, int count, uint64_t rip)
         return;
     s->count = (uint16_t)count;
     s->rip = rip;
-    s->rip_set = true;
+    s->rip_set = rip_set;
     s->from[0] = e_jcc(&c->e, cond);
 }
 
-/* An exit after a handler set cpu->rip itself. */
+void jit_exit_if(JitCtx *c, int cond, int count, uint64_t rip)
+{
+    exit_stub_if(c, cond, count, rip, true);
+}
+
 static void exit_dynamic_if(JitCtx *c, int cond, int count)
 {
-    if (c->nstubs) {
-        Stub *p = &c->stub[c->nstubs - 1];
-        if (p->kind == STUB_EXIT && p->count == count && !p->rip_set && !p->from[2]) {
-            p->from[p->from[1] ? 2 : 1] = e_jcc(&c->e, cond);
-            return;
-        }
-    }
-    Stub *s = jit_stub(c, STUB_EXIT);
-    if (!s)
-        return;
-    s->count = (uint16_t)count;
-    s->rip_set = false;
-    s->from[0] = e_jcc(&c->e, cond);
+    exit_stub_if(c, cond, count, 0, false);
 }
 
 /* RAX == v (64-bit compare); clobbers RCX. */
