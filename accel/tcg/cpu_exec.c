@@ -7,8 +7,21 @@
 #include "yl/accel.h"
 #include "yl/machine.h"
 
-/* How many blocks run between looks at the virtual clock. */
-#define CLOCK_CHECK_INTERVAL 128
+/* How many blocks run between looks at the virtual clock: adapted so
+ * that the looks come about every CLOCK_CHECK_NS (reading the host clock
+ * costs as much as a few hundred guest instructions in a VM, while timer
+ * deadlines need only microseconds). */
+#define CLOCK_CHECK_MIN 64
+#define CLOCK_CHECK_MAX 8192
+#define CLOCK_CHECK_NS 20000
+
+static void tune_check_interval(X86CPU *cpu, int64_t elapsed)
+{
+    if (elapsed < CLOCK_CHECK_NS / 2 && cpu->clock_check_blocks < CLOCK_CHECK_MAX)
+        cpu->clock_check_blocks *= 2;
+    else if (elapsed > CLOCK_CHECK_NS * 2 && cpu->clock_check_blocks > CLOCK_CHECK_MIN)
+        cpu->clock_check_blocks /= 2;
+}
 
 _Noreturn void raise_exception_err(X86CPU *cpu, int vec, uint32_t err)
 {
@@ -77,7 +90,6 @@ static inline void tb_exec(X86CPU *cpu, TB *tb)
         if (unlikely(rip != fallthrough))
             break;
     } while (likely(!cpu->tb_invalidated) && d < end);
-    cpu->icount += (uint64_t)(d - tb->insn);
     if (unlikely(shadow))
         cpu->inhibit_irq = false;
     cpu->tb_jmp->current = NULL;
@@ -156,6 +168,10 @@ int cpu_exec(X86CPU *cpu, int64_t deadline_ns)
 {
     Clock *clock = cpu->machine ? &cpu->machine->clock : NULL;
     volatile unsigned blocks = 0;
+    volatile int64_t last_check = -1;   /* this call's last look */
+
+    if (cpu->clock_check_blocks < CLOCK_CHECK_MIN)
+        cpu->clock_check_blocks = CLOCK_CHECK_MIN;
 
     if (setjmp(cpu->jmp_env)) {
         /* An exception left a handler or a delivery early.  It counts as a
@@ -181,10 +197,16 @@ int cpu_exec(X86CPU *cpu, int64_t deadline_ns)
             x86_irq_check(cpu);
         if (cpu->halted)
             return ACCEL_RUN_HALTED;
-        if (blocks >= CLOCK_CHECK_INTERVAL) {
+        if (blocks >= cpu->clock_check_blocks) {
             blocks = 0;
-            if (clock && clock_ns(clock) >= deadline_ns)
-                return ACCEL_RUN_OK;
+            if (clock) {
+                int64_t now = clock_ns(clock);
+                if (last_check >= 0)
+                    tune_check_interval(cpu, now - last_check);
+                last_check = now;
+                if (now >= deadline_ns)
+                    return ACCEL_RUN_OK;
+            }
         }
 
         /* A remapped region (PAM, BARs) must not be reached through
@@ -199,7 +221,7 @@ int cpu_exec(X86CPU *cpu, int64_t deadline_ns)
             single_step_trap(cpu);
             blocks++;
         } else {
-            blocks += tb_run(cpu, tb, CLOCK_CHECK_INTERVAL - blocks);
+            blocks += tb_run(cpu, tb, cpu->clock_check_blocks - blocks);
         }
     }
 }

@@ -259,6 +259,7 @@ static void tcg_pause(X86CPU *cpu, const Insn *d)
         X86CPU *o = m->cpus[i];
         if (o != cpu && !o->wait_for_sipi && (!o->halted || o->irq_line || o->nmi_pending)) {
             cpu->exit_request = 1;
+            x86_cpu_stop_chain(cpu);
             return;
         }
     }

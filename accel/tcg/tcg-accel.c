@@ -84,6 +84,7 @@ static void tcg_vcpu_destroy(Machine *m, X86CPU *cpu)
 static void tcg_vcpu_kick(X86CPU *cpu)
 {
     cpu->exit_request = 1;
+    x86_cpu_stop_chain(cpu);
 }
 
 static void tcg_sync_state(X86CPU *cpu)

@@ -124,6 +124,8 @@ uint32_t x86_get_eflags(X86CPU *cpu)
 void x86_set_eflags(X86CPU *cpu, uint32_t val, uint32_t mask)
 {
     uint32_t sys = mask & ~(uint32_t)CC_ALL;
+    if (cpu->irq_line && (sys & val & ~cpu->eflags & IF_MASK))
+        x86_cpu_stop_chain(cpu);
     cpu->eflags = (cpu->eflags & ~sys) | (val & sys);
     cpu->eflags = (cpu->eflags & ~(uint32_t)(CC_ALL | 0x8028)) | 0x2;
     if (mask & CC_ALL)
@@ -150,6 +152,13 @@ void x86_load_seg_raw(X86CPU *cpu, int seg, uint16_t sel, uint64_t base,
 void x86_cpu_set_irq(X86CPU *cpu, bool level)
 {
     cpu->irq_line = level;
+    if (level)
+        x86_cpu_stop_chain(cpu);
+}
+
+void x86_cpu_stop_chain(X86CPU *cpu)
+{
+    cpu->jit_chain_budget = 0;
 }
 
 void x86_cpu_set_a20(X86CPU *cpu, bool enabled)

@@ -56,8 +56,11 @@ void op_cli(X86CPU *cpu, const Insn *d)
 void op_sti(X86CPU *cpu, const Insn *d)
 {
     check_if_change(cpu);
-    if (!(cpu->eflags & IF_MASK))
+    if (!(cpu->eflags & IF_MASK)) {
         cpu->inhibit_irq = true;
+        if (cpu->irq_line)
+            x86_cpu_stop_chain(cpu);
+    }
     cpu->eflags |= IF_MASK;
 }
 

@@ -161,6 +161,7 @@ static void apic_accept(LAPIC *s, int mode, uint8_t vector, bool level)
         break;
     case APIC_DM_NMI:
         s->cpu->nmi_pending = true;
+        x86_cpu_stop_chain(s->cpu);
         break;
     case APIC_DM_INIT:
         apic_init_received(s);

@@ -211,7 +211,6 @@ typedef struct X86CPU {
     jmp_buf jmp_env;
     volatile int exit_request;  /* leave cpu_exec at the next check */
     bool tb_invalidated;    /* a write hit the running block's code */
-    uint64_t icount;        /* instructions retired (statistics, -d exec) */
     /* Switches of the software CPU, for tests that compare its modes and
      * for debugging (all off: the normal, fastest configuration). */
     bool tcg_nocache;   /* translate every block afresh: nothing is reused */
@@ -221,6 +220,7 @@ typedef struct X86CPU {
      * by direct jumps before the exec loop must look at its clock, and the
      * jump a block left through that may be pointed at the next block. */
     int32_t jit_chain_budget;
+    uint32_t clock_check_blocks;    /* blocks between looks at the clock */
     void *jit_chain_from;
     TLBEntry tlb[MMU_NMODES][TLB_SIZE];
     uint32_t tlb_generation;    /* as->generation the TLB was filled under */
@@ -259,6 +259,10 @@ void x86_cpu_sipi(X86CPU *cpu, uint8_t vector);
 void x86_cpu_dump(X86CPU *cpu, FILE *f);   /* -d cpu and `info registers` */
 /* INTR level from the interrupt controller. */
 void x86_cpu_set_irq(X86CPU *cpu, bool level);
+/* Something the exec loop must see happened (an interrupt the guest may
+ * take, an exit request): host code chained from block to block stops at
+ * the next block's entry. */
+void x86_cpu_stop_chain(X86CPU *cpu);
 void x86_cpu_set_a20(X86CPU *cpu, bool enabled);
 /* All of EFLAGS with the lazy flags folded in; and the reverse. */
 uint32_t x86_get_eflags(X86CPU *cpu);

@@ -26,7 +26,7 @@ static bool near_target(const JitCtx *c, const Insn *d, uint64_t *t)
 static void taken(JitCtx *c, uint64_t target)
 {
     jit_cs_limit_check(c, target);
-    jit_exit_static(c, c->i + 1, target);
+    jit_exit_static(c, target);
 }
 
 static bool is_jcc(const Insn *d)
@@ -49,7 +49,7 @@ bool jit_emit_branch(JitCtx *c, const Insn *d)
     }
     int cond = d->op & 15;
     Fixup t = e_jcc(e, jit_cond_to_host(c, cond));
-    jit_exit_static(c, c->i + 1, c->next);
+    jit_exit_static(c, c->next);
     e_patch_here(e, t);
     taken(c, target);
     c->ended = true;

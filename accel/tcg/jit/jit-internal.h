@@ -17,7 +17,7 @@
 
 /* Out-of-line code emitted after the block's body. */
 enum StubKind {
-    STUB_EXIT,          /* return count, cpu->rip = rip (when rip_set) */
+    STUB_EXIT,          /* return (cpu->rip is set) */
     STUB_LOAD,          /* slow load: value to a host register, jump back */
     STUB_STORE,         /* slow store, then jump back */
     STUB_INTERP,        /* run the instruction by its handler, then go on */
@@ -28,9 +28,7 @@ typedef struct Stub {
     uint8_t size;       /* load/store: access size */
     uint8_t seg;
     uint8_t reg;        /* load: destination; store: value register */
-    uint16_t count;     /* exit: instructions retired */
     uint16_t insn;      /* the instruction's index */
-    bool rip_set;       /* exit: store rip first */
     bool sx;            /* load: sign-extend (unused by size 8) */
     uint64_t rip;
     Fixup from[3];      /* the branches to the stub (NULL: unused) */
@@ -122,18 +120,16 @@ bool jit_ext2_kills_flags(const Insn *d);
 /* ---- services (jit.c) ---------------------------------------------------- */
 
 Stub *jit_stub(JitCtx *c, int kind);
-/* Leaves the block: count instructions retired, cpu->rip = rip. */
-void jit_exit_static(JitCtx *c, int count, uint64_t rip);
-/* Leaves the block: count instructions retired, cpu->rip already set (by
+/* Leaves the block: cpu->rip = rip. */
+void jit_exit_static(JitCtx *c, uint64_t rip);
+/* Leaves the block: cpu->rip already set (by
  * a near transfer): on to the next block if the jump cache has it. */
-void jit_exit_dynamic(JitCtx *c, int count);
+void jit_exit_dynamic(JitCtx *c);
 /* Back to the exec loop, whatever follows (after a store changed code
  * or the memory map). */
-void jit_exit_plain(JitCtx *c, int count, uint64_t rip);
+void jit_exit_plain(JitCtx *c, uint64_t rip);
 /* Host flags NE when the memory map changed under the TLB. */
 void jit_check_generation(JitCtx *c);
-/* A conditional exit: if host condition cond holds. */
-void jit_exit_if(JitCtx *c, int cond, int count, uint64_t rip);
 /* cpu field at off = v (64 bits); clobbers RAX. */
 void jit_store_u64(JitCtx *c, int32_t off, uint64_t v);
 /* Outside 64-bit mode a near branch's target must lie within the CS

@@ -163,7 +163,7 @@ void jit_emit_mem_stub(JitCtx *c, const Stub *s)
         jit_check_generation(c);
         e_jcc_to(e, HC_E, s->back);
         e_patch(out, e->p);
-        jit_exit_plain(c, s->insn + 1, (rip + d->len) & c->ip_mask);
+        jit_exit_plain(c, (rip + d->len) & c->ip_mask);
         return;
     }
     e_call(e, ld_fn[s->size]);
@@ -338,7 +338,7 @@ static bool emit_call_ret(JitCtx *c, const Insn *d)
         jit_cs_limit_check(c, target);
         e_mov_ri(e, H_R13, c->next);
         emit_push_r13(c, size);
-        jit_exit_static(c, c->i + 1, target);
+        jit_exit_static(c, target);
         c->ended = true;
         return true;
     }
@@ -360,7 +360,7 @@ static bool emit_call_ret(JitCtx *c, const Insn *d)
     }
     set_sp_from_r12(c, size, size);
     e_store(e, 8, H_CPU, CPU_OFF(rip), H_R13);
-    jit_exit_dynamic(c, c->i + 1);
+    jit_exit_dynamic(c);
     c->ended = true;
     return true;
 }

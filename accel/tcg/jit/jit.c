@@ -136,12 +136,6 @@ static void emit_prologue(JitCtx *c)
     e_mov_rr(&c->e, 8, H_CPU, H_RDI);
 }
 
-static void add_icount(JitCtx *c, int count)
-{
-    if (count)
-        e_alu_mi(&c->e, HA_ADD, 8, H_CPU, CPU_OFF(icount), count);
-}
-
 /* Every exit ends in the one epilogue at the start of the buffer. */
 static void emit_pop_ret(JitCtx *c)
 {
@@ -155,9 +149,8 @@ static void emit_epilogue(JitCtx *c)
     e_ret(&c->e);
 }
 
-static void emit_return(JitCtx *c, int count)
+static void emit_return(JitCtx *c)
 {
-    add_icount(c, count);
     emit_pop_ret(c);
 }
 
@@ -219,17 +212,16 @@ static void emit_lookup(JitCtx *c)
     emit_pop_ret(c);
 }
 
-void jit_exit_plain(JitCtx *c, int count, uint64_t rip)
+void jit_exit_plain(JitCtx *c, uint64_t rip)
 {
     jit_store_u64(c, CPU_OFF(rip), rip);
-    emit_return(c, count);
+    emit_return(c);
 }
 
 /* cpu->rip holds the next address, which a near transfer or a plain
  * instruction chose: CS, CPL and mode are the block's. */
-void jit_exit_dynamic(JitCtx *c, int count)
+void jit_exit_dynamic(JitCtx *c)
 {
-    add_icount(c, count);
     e_load(&c->e, 8, H_RAX, H_CPU, CPU_OFF(rip));
     rip_to_pc(c);
     emit_lookup(c);
@@ -245,9 +237,8 @@ static bool chainable(const JitCtx *c, uint64_t rip)
     return !(tb->flags & TBF_STEP) && (lin >> YL_PAGE_BITS) == (tb->pc >> YL_PAGE_BITS);
 }
 
-void jit_exit_static(JitCtx *c, int count, uint64_t rip)
+void jit_exit_static(JitCtx *c, uint64_t rip)
 {
-    add_icount(c, count);
     if (chainable(c, rip)) {
         /* Falls through until jit_chain points it at the next block. */
         Fixup slot = e_jmp(&c->e);
@@ -272,35 +263,20 @@ void jit_chain(JitBuffer *j, void *from, const TB *tb)
     memcpy(rw, &rel, 4);
 }
 
-/* A conditional exit stub; rip_set: store rip first (else a handler set
- * cpu->rip itself).  Consecutive ways out to the same place share one. */
-static void exit_stub_if(JitCtx *c, int cond, int count, uint64_t rip, bool rip_set)
+/* A conditional way out to the exec loop, cpu->rip already set (by a
+ * handler).  Consecutive ones share a stub. */
+static void exit_dynamic_if(JitCtx *c, int cond)
 {
     if (c->nstubs) {
         Stub *p = &c->stub[c->nstubs - 1];
-        if (p->kind == STUB_EXIT && p->count == count && p->rip_set == rip_set &&
-            (!rip_set || p->rip == rip) && !p->from[2]) {
+        if (p->kind == STUB_EXIT && !p->from[2]) {
             p->from[p->from[1] ? 2 : 1] = e_jcc(&c->e, cond);
             return;
         }
     }
     Stub *s = jit_stub(c, STUB_EXIT);
-    if (!s)
-        return;
-    s->count = (uint16_t)count;
-    s->rip = rip;
-    s->rip_set = rip_set;
-    s->from[0] = e_jcc(&c->e, cond);
-}
-
-void jit_exit_if(JitCtx *c, int cond, int count, uint64_t rip)
-{
-    exit_stub_if(c, cond, count, rip, true);
-}
-
-static void exit_dynamic_if(JitCtx *c, int cond, int count)
-{
-    exit_stub_if(c, cond, count, 0, false);
+    if (s)
+        s->from[0] = e_jcc(&c->e, cond);
 }
 
 /* RAX == v (64-bit compare); clobbers RCX. */
@@ -329,11 +305,11 @@ static void call_handler(JitCtx *c, const Insn *d, uint64_t rip, uint64_t next, 
     if (last)
         return;
     cmp_rax(c, next);
-    exit_dynamic_if(c, HC_NE, c->i + 1);
+    exit_dynamic_if(c, HC_NE);
     e_test_mi8(&c->e, H_CPU, CPU_OFF(tb_invalidated), 0xff);
-    exit_dynamic_if(c, HC_NE, c->i + 1);
+    exit_dynamic_if(c, HC_NE);
     jit_check_generation(c);
-    exit_dynamic_if(c, HC_NE, c->i + 1);
+    exit_dynamic_if(c, HC_NE);
 }
 
 /* Flags NE when the memory map changed since the TLB was filled (a
@@ -401,7 +377,7 @@ static void emit_interp_stub(JitCtx *c, const Stub *s)
     uint64_t next = (s->rip + d->len) & c->ip_mask;
     jit_store_u64(c, CPU_OFF(rip), s->rip);
     call_handler(c, d, s->rip, next, true);
-    emit_return(c, s->insn + 1);
+    emit_return(c);
 }
 
 static void emit_stubs(JitCtx *c)
@@ -412,9 +388,7 @@ static void emit_stubs(JitCtx *c)
             e_patch(s->from[f], c->e.p);
         switch (s->kind) {
         case STUB_EXIT:
-            if (s->rip_set)
-                jit_store_u64(c, CPU_OFF(rip), s->rip);
-            emit_return(c, s->count);
+            emit_return(c);
             break;
         case STUB_INTERP:
             emit_interp_stub(c, s);
@@ -430,29 +404,25 @@ static void emit_stubs(JitCtx *c)
 
 _Static_assert(YL_PAGE_BITS == 2 * TB_JMP_BUCKET_BITS, "emit_lookup computes tb_jmp_index so");
 
-/* Where a chained jump enters: no interrupt request the guest can take
- * may be waiting and the budget must allow one more block; otherwise the
- * exec loop takes over at the block's start.  The entry from the exec
- * loop jumps over these checks (tb_find made them).  A block that becomes
- * invalid gets a jump to that way out written over its entry
+/* Where a chained jump enters: the budget must allow one more block;
+ * otherwise the exec loop takes over at the block's start.  Whatever
+ * raises an interrupt the guest may take, or an exit request, sets the
+ * budget to 0 (x86_cpu_stop_chain), so one test covers all.  The entry
+ * from the exec loop jumps over it (tb_find made its checks).  A block
+ * that becomes invalid gets a jump to that way out written over its entry
  * (jit_unchain), so valid blocks pay nothing for the check. */
 static uint32_t emit_chain_entry(JitCtx *c, uint32_t *bad_off)
 {
     Emit *e = &c->e;
     TB *tb = c->tb;
     Fixup over = e_jmp(e);
-    /* Out of line, before the entry: IF, and the way out. */
-    uint8_t *irq = e->p;
-    e_test_mi8(e, H_CPU, CPU_OFF(eflags) + 1, IF_MASK >> 8);
-    Fixup no_irq = e_jcc(e, HC_E);
+    /* Out of line, before the entry: the way out. */
     *bad_off = (uint32_t)(e->p - e->start);
     uint8_t *bad = e->p;
     jit_store_u64(c, CPU_OFF(rip), (tb->pc - tb->cs_base) & c->ip_mask);
     emit_pop_ret(c);
     uint32_t entry = (uint32_t)(e->p - e->start);
-    e_test_mi8(e, H_CPU, CPU_OFF(irq_line), 0xff);     /* 7 bytes: room for a jmp */
-    e_jcc_to(e, HC_NE, irq);
-    e_patch(no_irq, e->p);
+    /* 7 bytes: room for jit_unchain's jmp */
     e_alu_mi(e, HA_SUB, 4, H_CPU, CPU_OFF(jit_chain_budget), 1);
     e_jcc_to(e, HC_S, bad);
     e_patch(over, e->p);
@@ -609,14 +579,14 @@ JitCode jit_translate(JitBuffer *j, TB *tb)
     }
     if (!ended) {
         if (!c->rip_synced)
-            jit_exit_static(c, tb->n, rip);
+            jit_exit_static(c, rip);
         else if (lookup_after(&tb->insn[tb->n - 1])) {
             jit_check_generation(c);
-            exit_dynamic_if(c, HC_NE, tb->n);
-            jit_exit_dynamic(c, tb->n);
+            exit_dynamic_if(c, HC_NE);
+            jit_exit_dynamic(c);
         }
         else
-            emit_return(c, tb->n);
+            emit_return(c);
     }
     emit_stubs(c);
 

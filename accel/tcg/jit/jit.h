@@ -25,13 +25,13 @@ struct TB;
 typedef struct JitBuffer JitBuffer;
 
 /* Host code of one block: runs it (and the blocks chained to it) for cpu,
- * adding the instructions retired to cpu->icount; cpu->rip then names the
- * next one.  A fault longjmps out of it, as from the interpreter.
+ * cpu->rip then names the next one.  A fault longjmps out of it, as from the interpreter.
  *
  * Chaining: an exit toward a known address on the block's own page can
  * become a direct jump to the next block's chained entry, which skips the
- * prologue and checks that the block is still valid, that no interrupt
- * is pending and that cpu->jit_chain_budget allows one more block.  An
+ * prologue and checks that the block is still valid and that
+ * cpu->jit_chain_budget allows one more block (whoever raises an interrupt
+ * the guest may take sets the budget to 0: x86_cpu_stop_chain).  An
  * exit that may be chained leaves its address in cpu->jit_chain_from;
  * the exec loop calls jit_chain with the block it finds next. */
 typedef void (*JitCode)(X86CPU *cpu);
