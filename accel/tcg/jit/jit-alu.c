@@ -130,11 +130,13 @@ static bool moves_only(const Insn *d)
     }
 }
 
+/* Besides moves: INC/DEC of a register, whose native form reads CF only
+ * to pass it on, so dead flags after it are dead before it too. */
 bool jit_insn_passes_flags(const Insn *d)
 {
     if (d->lock || x86_insn_always_faults(d) || d->rep)
         return false;
-    return moves_only(d) || jit_ext_passes_flags(d);
+    return moves_only(d) || (decodes_ok(d) && is_incdec(d)) || jit_ext_passes_flags(d);
 }
 
 int jit_alu_compute(JitCtx *c, int op, int size, int ra, int rb, int rcopy)
@@ -158,8 +160,37 @@ void jit_alu_record(JitCtx *c, int op, int cc, int ra, int rb, int rcopy)
         jit_record_flags(c, cc, ra, rb, rcopy);
 }
 
+/* The operation on the cache registers themselves, when no record
+ * needs the operands it overwrites (a logical operation's record is its
+ * result).  False when that cannot be. */
+static bool emit_alu_inplace(JitCtx *c, const AluForm *f, int size)
+{
+    bool logic = f->op == HA_AND || f->op == HA_OR || f->op == HA_XOR;
+    if (c->cache_off || (c->flags_live && !logic) || (f->op < 0 && f->src < 0))
+        return false;
+    int hd = jit_reg_host(c, f->dst);
+    if (f->src < 0) {
+        e_alu_ri(&c->e, f->op, size, hd, (int32_t)f->imm);
+    } else {
+        int hs = jit_reg_host(c, f->src);
+        hd = jit_reg_host(c, f->dst);   /* still there: just used */
+        if (f->op < 0)
+            e_test_rr(&c->e, size, hd, hs);
+        else
+            e_alu_rr(&c->e, f->op, size, hd, hs);
+    }
+    if (f->op >= 0 && f->op != HA_CMP)
+        jit_reg_store(c, f->dst, hd);
+    int cc = f->op < 0 ? cc_op_sized(CC_OP_LOGICB, size) : alu_cc(f->op, size);
+    jit_record_flags(c, cc, hd, H_NONE, H_NONE);
+    c->host_cc = cc;
+    return true;
+}
+
 static void emit_alu(JitCtx *c, const AluForm *f, int size)
 {
+    if (emit_alu_inplace(c, f, size))
+        return;
     jit_get_reg(c, size, H_RAX, f->dst);
     bool arith = f->op == HA_ADD || f->op == HA_SUB || f->op == HA_CMP;
     if (f->src < 0 && (!c->flags_live || !arith)) {
@@ -194,11 +225,48 @@ static void carry_in(JitCtx *c)
     e_movzx_rr(&c->e, 1, H_RDX, H_RDX);
 }
 
+/* A one-operand instruction (INC, DEC, NOT, NEG, a shift by a constant)
+ * on guest register r's cache register itself, when its flags are dead
+ * or it has none.  False when the cache is off or a record is needed. */
+bool jit_unary_inplace(JitCtx *c, int r, int size, bool flags, InplaceFn fn,
+                       const void *arg)
+{
+    if (c->cache_off || (flags && c->flags_live))
+        return false;
+    int h = jit_reg_host(c, r);
+    fn(&c->e, size, h, arg);
+    jit_reg_store(c, r, h);
+    c->host_cc = flags ? -1 : c->host_cc_in;
+    return true;
+}
+
+static void do_incdec(Emit *e, int size, int h, const void *dec)
+{
+    e_incdec(e, *(const bool *)dec, size, h);
+}
+
+static void do_unary(Emit *e, int size, int h, const void *ext)
+{
+    e_unary(e, *(const int *)ext, size, h);
+}
+
+typedef struct ShiftArg {
+    int op, cnt;
+} ShiftArg;
+
+static void do_shift(Emit *e, int size, int h, const void *arg)
+{
+    const ShiftArg *a = arg;
+    e_shift_ri(e, a->op, size, h, (uint8_t)a->cnt);
+}
+
 static void emit_incdec(JitCtx *c, const Insn *d, int size)
 {
     Emit *e = &c->e;
     bool dec = d->op == 0xff ? d->reg == 1 : (d->op & 8) != 0;
     int r = d->op == 0xff ? d->rrm : d->opreg;
+    if (jit_unary_inplace(c, r, size, true, do_incdec, &dec))
+        return;
     carry_in(c);
     jit_get_reg(c, size, H_RAX, r);
     if (c->flags_live)
@@ -215,6 +283,8 @@ static void emit_shift(JitCtx *c, const Insn *d, int size)
     Emit *e = &c->e;
     int cnt = d->op == 0xd1 ? 1 : (int)(d->imm & (size == 8 ? 63 : 31));
     int hop = d->reg == 4 ? HS_SHL : d->reg == 5 ? HS_SHR : HS_SAR;
+    if (jit_unary_inplace(c, d->rrm, size, true, do_shift, &(ShiftArg){ hop, cnt }))
+        return;
     jit_get_reg(c, size, H_RAX, d->rrm);
     if (c->flags_live) {
         /* The record keeps the value shifted by count - 1 and the operand. */
@@ -235,6 +305,9 @@ static void emit_shift(JitCtx *c, const Insn *d, int size)
 static void emit_neg(JitCtx *c, const Insn *d, int size)
 {
     Emit *e = &c->e;
+    static const int neg = 3;
+    if (jit_unary_inplace(c, d->rrm, size, true, do_unary, &neg))
+        return;
     jit_get_reg(c, size, H_RAX, d->rrm);
     if (c->flags_live)
         e_mov_rr(e, 8, H_RCX, H_RAX);
@@ -242,10 +315,10 @@ static void emit_neg(JitCtx *c, const Insn *d, int size)
     jit_set_reg(c, size, d->rrm, H_RAX);
     int cc = cc_op_sized(CC_OP_SUBB, size);
     if (c->flags_live) {
-        e_alu_rr(e, HA_XOR, 4, H_RDX, H_RDX);
+        e_mov_ri(e, H_RDX, 0);      /* not XOR: the host's flags are the guest's */
         jit_record_flags(c, cc, H_RAX, H_RCX, H_RDX);
     }
-    c->host_cc = -1;
+    c->host_cc = cc;
 }
 
 /* MOV between registers, of an immediate, NOT: no flags. */
@@ -267,6 +340,9 @@ static bool emit_mov(JitCtx *c, const Insn *d, int size)
         dst = d->rrm;
         imm = d->imm;
     } else if (d->op == 0xf7 && d->mod == 3 && d->reg == 2) {
+        static const int not = 2;
+        if (jit_unary_inplace(c, d->rrm, size, false, do_unary, &not))
+            return true;
         jit_get_reg(c, size, H_RAX, d->rrm);
         e_unary(e, 2, size, H_RAX);
         jit_set_reg(c, size, d->rrm, H_RAX);
@@ -275,12 +351,22 @@ static bool emit_mov(JitCtx *c, const Insn *d, int size)
     } else {
         return false;
     }
+    c->host_cc = c->host_cc_in;
+    if (!c->cache_off) {
+        int hs = src >= 0 ? jit_reg_host(c, src) : H_NONE;
+        int hd = jit_reg_host_w(c, dst);
+        if (src >= 0)
+            e_mov_rr(e, size, hd, hs);
+        else
+            e_mov_ri(e, hd, size == 8 ? imm : (uint32_t)imm);
+        jit_reg_store(c, dst, hd);
+        return true;
+    }
     if (src >= 0)
         jit_get_reg(c, size, H_RAX, src);
     else
         e_mov_ri(e, H_RAX, size == 8 ? imm : (uint32_t)imm);
     jit_set_reg(c, size, dst, H_RAX);
-    c->host_cc = c->host_cc_in;
     return true;
 }
 

@@ -105,12 +105,20 @@ static bool is_rot(const Insn *d)
 
 /* fast.c's rotate: CF and OF from the result, the other flags kept, the
  * whole folded into an EFLAGS record. */
+static void do_rot(Emit *e, int size, int h, const void *arg)
+{
+    const uint8_t *a = arg;     /* left, count */
+    e_shift_ri(e, a[0] ? HS_ROL : HS_ROR, size, h, a[1]);
+}
+
 static void emit_rot(JitCtx *c, const Insn *d)
 {
     Emit *e = &c->e;
     int size = d->opsize, bits = 8 * size;
     bool left = d->reg == 0;
     uint8_t cnt = d->op == 0xd1 ? 1 : (uint8_t)(d->imm & (bits - 1));
+    if (size >= 4 && jit_unary_inplace(c, d->rrm, size, true, do_rot, (uint8_t[]){ left, cnt }))
+        return;
     if (c->flags_live)
         jit_flags_to_reg(c, H_RDX, CC_ALL & ~(uint32_t)(CC_C | CC_O));
     jit_get_reg(c, size, H_RAX, d->rrm);

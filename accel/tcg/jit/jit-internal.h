@@ -156,6 +156,18 @@ void jit_set_reg(JitCtx *c, int size, int r, int h);
  * was not there), valid until the next cache operation or call; H_NONE
  * when the cache is off.  For reading only. */
 int jit_reg_host(JitCtx *c, int r);
+/* The cache register that is to hold all of guest register r, for an
+ * instruction that computes r in place there (not loaded first); H_NONE
+ * when the cache is off.  jit_reg_store then writes it through. */
+int jit_reg_host_w(JitCtx *c, int r);
+void jit_reg_store(JitCtx *c, int r, int h);
+/* fn(e, size, h, arg) emits a one-operand instruction on cache register
+ * h, which holds guest register r (4 or 8 bytes); flags: it changes the
+ * guest's flags.  Returns false, emitting nothing, when the cache is off
+ * or its flags are live (a record would need the operand). */
+typedef void (*InplaceFn)(Emit *e, int size, int h, const void *arg);
+bool jit_unary_inplace(JitCtx *c, int r, int size, bool flags, InplaceFn fn,
+                       const void *arg);
 /* Guest register r was written behind the cache's back (a byte or word
  * store into cpu->regs). */
 void jit_reg_written(JitCtx *c, int r);

@@ -82,6 +82,21 @@ int jit_reg_host(JitCtx *c, int r)
     return cache_host[k];
 }
 
+int jit_reg_host_w(JitCtx *c, int r)
+{
+    if (c->cache_off)
+        return H_NONE;
+    int k = cache_find(c, r);
+    if (k < 0)
+        k = cache_alloc(c, r);
+    return cache_host[k];
+}
+
+void jit_reg_store(JitCtx *c, int r, int h)
+{
+    e_store(&c->e, 8, H_CPU, GREG(r), h);
+}
+
 void jit_set_reg(JitCtx *c, int size, int r, int h)
 {
     (void)size;
