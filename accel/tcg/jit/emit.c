@@ -112,15 +112,25 @@ void e_mov_ri(Emit *e, int dst, uint64_t imm)
     }
 }
 
-void e_load(Emit *e, int size, int dst, int base, int32_t disp)
+static void load_rm(Emit *e, int size, int dst, int base, int index, int32_t disp)
 {
     static const uint8_t movzb[] = { 0x0f, 0xb6 }, movzw[] = { 0x0f, 0xb7 };
     static const uint8_t mov[] = { 0x8b };
     switch (size) {
-    case 1: e_op_rm(e, 4, movzb, 2, dst, base, H_NONE, 0, disp); break;
-    case 2: e_op_rm(e, 4, movzw, 2, dst, base, H_NONE, 0, disp); break;
-    default: e_op_rm(e, size, mov, 1, dst, base, H_NONE, 0, disp); break;
+    case 1: e_op_rm(e, 4, movzb, 2, dst, base, index, 0, disp); break;
+    case 2: e_op_rm(e, 4, movzw, 2, dst, base, index, 0, disp); break;
+    default: e_op_rm(e, size, mov, 1, dst, base, index, 0, disp); break;
     }
+}
+
+void e_load(Emit *e, int size, int dst, int base, int32_t disp)
+{
+    load_rm(e, size, dst, base, H_NONE, disp);
+}
+
+void e_load_x(Emit *e, int size, int dst, int base, int index)
+{
+    load_rm(e, size, dst, base, index, 0);
 }
 
 void e_load_sx(Emit *e, int from, int dst, int base, int32_t disp)

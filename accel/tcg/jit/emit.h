@@ -59,6 +59,7 @@ void e_op_rm(Emit *e, int size, const uint8_t *op, int nop, int reg,
 void e_mov_rr(Emit *e, int size, int dst, int src);
 void e_mov_ri(Emit *e, int dst, uint64_t imm);          /* shortest form */
 void e_load(Emit *e, int size, int dst, int base, int32_t disp);   /* zero-extends */
+void e_load_x(Emit *e, int size, int dst, int base, int index);   /* [base + index] */
 void e_load_sx(Emit *e, int from, int dst, int base, int32_t disp); /* sign-extends to 64 */
 void e_store(Emit *e, int size, int base, int32_t disp, int src);
 void e_store_imm(Emit *e, int size, int base, int32_t disp, int32_t imm);

@@ -71,16 +71,18 @@ bool emit_ea(JitCtx *c, const Insn *d)
     return true;
 }
 
-/* Linear address of seg:R12 into RAX; outside 64-bit mode, a branch to s
+/* The register holding the linear address of seg:R12: R12 itself in
+ * 64-bit mode without FS/GS, else RAX; outside 64-bit mode, a branch to s
  * unless seg.c's fast check passes. */
-static void emit_lin(JitCtx *c, int seg, int size, bool write, Stub *s)
+static int emit_lin(JitCtx *c, int seg, int size, bool write, Stub *s)
 {
     Emit *e = &c->e;
     if (c->mode == 64) {
+        if (seg != R_FS && seg != R_GS)
+            return H_R12;
         e_mov_rr(e, 8, H_RAX, H_R12);
-        if (seg == R_FS || seg == R_GS)
-            e_alu_rm(e, HA_ADD, 8, H_RAX, H_CPU, seg_base_off(seg));
-        return;
+        e_alu_rm(e, HA_ADD, 8, H_RAX, H_CPU, seg_base_off(seg));
+        return H_RAX;
     }
     uint32_t want = DESC_P_MASK | (write ? DESC_W_MASK : 0);
     e_load(e, 4, H_RCX, H_CPU, seg_flags_off(seg));
@@ -93,30 +95,34 @@ static void emit_lin(JitCtx *c, int seg, int size, bool write, Stub *s)
     e_alu_rr(e, HA_CMP, 8, H_RDX, H_RCX);
     s->from[2] = e_jcc(e, HC_A);
     e_alu_rm(e, HA_ADD, 4, H_RAX, H_CPU, seg_base_off(seg));
+    return H_RAX;
 }
 
-/* The TLB entry's tag compare: RAX = host address on a hit. */
-static void emit_tlb(JitCtx *c, int size, bool write, Stub *s)
+/* The TLB entry's tag compare for the linear address in lin (R12 or
+ * RAX, left as it is).  On a hit, RAX + (lin == R12 ? R12 : 0) is the
+ * host address. */
+static void emit_tlb(JitCtx *c, int lin, int size, bool write, Stub *s)
 {
     Emit *e = &c->e;
     int32_t base = CPU_OFF(tlb) + c->mmu * (int32_t)sizeof(((X86CPU *)0)->tlb[0]);
     int32_t tag = base + (int32_t)(write ? offsetof(TLBEntry, addr_write)
                                          : offsetof(TLBEntry, addr_read));
-    static const uint8_t cmp[] = { 0x3b }, add[] = { 0x03 };
-    e_mov_rr(e, 8, H_RCX, H_RAX);
+    int32_t addend = base + (int32_t)offsetof(TLBEntry, addend);
+    static const uint8_t cmp[] = { 0x3b }, add[] = { 0x03 }, mov[] = { 0x8b };
+    e_mov_rr(e, 8, H_RCX, lin);
     e_shift_ri(e, HS_SHR, 8, H_RCX, YL_PAGE_BITS);
     e_alu_ri(e, HA_AND, 4, H_RCX, TLB_SIZE - 1);
     e_lea(e, 8, H_RCX, H_RCX, H_RCX, 2, 0);
     /* The last byte's page: a tag match also proves no page is crossed. */
-    e_lea(e, 8, H_R8, H_RAX, H_NONE, 0, size - 1);
+    e_lea(e, 8, H_R8, lin, H_NONE, 0, size - 1);
     e_alu_ri(e, HA_AND, 8, H_R8, -(int32_t)YL_PAGE_SIZE);
     e_op_rm(e, 8, cmp, 1, H_R8, H_CPU, H_RCX, 3, tag);
     s->from[0] = e_jcc(e, HC_NE);
-    e_op_rm(e, 8, add, 1, H_RAX, H_CPU, H_RCX, 3, base + (int32_t)offsetof(TLBEntry, addend));
+    e_op_rm(e, 8, lin == H_RAX ? add : mov, 1, H_RAX, H_CPU, H_RCX, 3, addend);
 }
 
 /* A guest access of size bytes at seg:R12: a load into reg (zero-extended)
- * or a store of reg (one of R13-R15). */
+ * or a store of reg (one of R13-R15).  R12 is left as it is. */
 void emit_access(JitCtx *c, bool write, int size, int seg, int reg)
 {
     Emit *e = &c->e;
@@ -126,13 +132,14 @@ void emit_access(JitCtx *c, bool write, int size, int seg, int reg)
     s->size = (uint8_t)size;
     s->seg = (uint8_t)seg;
     s->reg = (uint8_t)reg;
-    emit_lin(c, seg, size, write, s);
-    emit_tlb(c, size, write, s);
+    int lin = emit_lin(c, seg, size, write, s);
+    emit_tlb(c, lin, size, write, s);
+    int index = lin == H_R12 ? H_R12 : H_NONE;
     if (write) {
         uint8_t op = size == 1 ? 0x88 : 0x89;
-        e_op_rm(e, size, &op, 1, reg, H_RAX, H_NONE, 0, 0);
+        e_op_rm(e, size, &op, 1, reg, H_RAX, index, 0, 0);
     } else {
-        e_load(e, size, reg, H_RAX, 0);
+        e_load_x(e, size, reg, H_RAX, index);
     }
     s->back = e->p;
 }
@@ -167,11 +174,12 @@ void jit_emit_mem_stub(JitCtx *c, const Stub *s)
         return;
     }
     e_call(e, ld_fn[s->size]);
+    /* The reload first: the destination may be a cache register. */
+    jit_cache_reload(c, s->cache);
     if (s->size <= 2)
         e_movzx_rr(e, s->size, s->reg, H_RAX);
     else
         e_mov_rr(e, s->size, s->reg, H_RAX);
-    jit_cache_reload(c, s->cache);
     e_jmp_to(e, s->back);
 }
 
@@ -181,9 +189,15 @@ static bool emit_lea(JitCtx *c, const Insn *d)
 {
     if (!emit_ea(c, d))
         return false;
+    c->host_cc = c->host_cc_in;     /* LEA and MOV keep the host's flags */
+    int hd = jit_reg_host_w(c, d->rreg);
+    if (hd != H_NONE) {
+        e_mov_rr(&c->e, d->opsize == 8 ? 8 : 4, hd, H_R12);
+        jit_reg_store(c, d->rreg, hd);
+        return true;
+    }
     e_mov_rr(&c->e, d->opsize == 8 ? 8 : 4, H_RAX, H_R12);
     jit_set_reg(c, d->opsize, d->rreg, H_RAX);
-    c->host_cc = c->host_cc_in;     /* LEA and MOV keep the host's flags */
     return true;
 }
 
@@ -192,6 +206,14 @@ static bool emit_load(JitCtx *c, const Insn *d, int size)
 {
     if (!emit_ea(c, d))
         return false;
+    /* Straight into the cache register (the slow path reloads the cache
+     * before it moves the value there). */
+    int hd = d->opsize >= 4 ? jit_reg_host_w(c, d->rreg) : H_NONE;
+    if (hd != H_NONE) {
+        emit_access(c, false, size, d->seg, hd);
+        jit_reg_store(c, d->rreg, hd);
+        return true;
+    }
     emit_access(c, false, size, d->seg, H_RAX);
     jit_set_reg(c, d->opsize, d->rreg, H_RAX);
     return true;
