@@ -334,6 +334,7 @@ static bool lookup_after(const Insn *d)
     switch (d->op) {
     case 0x70 ... 0x7f:
     case 0xc2: case 0xc3: case 0xe0 ... 0xe3: case 0xe8: case 0xe9: case 0xeb:
+    case 0xa4 ... 0xa7: case 0xaa ... 0xaf:     /* string operations */
         return true;
     case 0xff:
         return d->reg == 2 || d->reg == 4;
