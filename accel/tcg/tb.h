@@ -28,6 +28,10 @@ enum {
     TBF_USER = 1 << 1,      /* fetched with CPL 3 rights */
     TBF_STEP = 1 << 2,      /* one instruction (TF single-step) */
     TBF_CODE64 = 1 << 3,    /* 64-bit mode */
+    /* 32-bit code with DS, ES and SS flat: base 0, limit 4 GiB, present
+     * writable data, SS 32-bit (the JIT skips their checks).  Only
+     * instructions that end their block load those registers. */
+    TBF_FLAT = 1 << 4,
 };
 
 typedef struct TB TB;
@@ -81,6 +85,13 @@ void tb_cache_free(TBCache *c);
 int tb_cache_attach(TBCache *c, struct X86CPU *cpu);
 /* Undoes attach; returns how many CPUs still use c. */
 int tb_cache_detach(TBCache *c, struct X86CPU *cpu);
+static inline bool seg_flat(const SegCache *s, uint32_t need)
+{
+    uint32_t mask = DESC_P_MASK | DESC_CS_MASK | DESC_E_MASK | DESC_W_MASK | need;
+    return s->base == 0 && s->limit == 0xffffffffu &&
+           (s->flags & mask) == (DESC_P_MASK | DESC_W_MASK | need);
+}
+
 /* What a block is keyed by besides its address: the CPU's mode now. */
 static inline uint32_t tb_mode_flags(const X86CPU *cpu)
 {
@@ -90,6 +101,9 @@ static inline uint32_t tb_mode_flags(const X86CPU *cpu)
         f |= TBF_CODE64;
     else if (mode == 32)
         f |= TBF_CODE32;
+    if (mode == 32 && seg_flat(&cpu->seg[R_DS], 0) && seg_flat(&cpu->seg[R_ES], 0) &&
+        seg_flat(&cpu->seg[R_SS], DESC_B_MASK))
+        f |= TBF_FLAT;
     if (cpu->cpl == 3)
         f |= TBF_USER;
     if (cpu->eflags & TF_MASK)

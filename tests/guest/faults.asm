@@ -131,6 +131,42 @@ test_main:
 .gp6_done:
     TCG_KNOWN
     EXPECT_EXC 13, 0, .gp6, "access through null FS: #GP(0)"
+; DS or ES reloaded in straight-line code: the accesses after it must check
+; the new segment (blocks are keyed by whether DS, ES and SS are flat).  The
+; address is used through the flat DS first, so the TLB has it.
+    mov esi, 0x300000               ; past SMALL_SS_SEL's limit
+    add [esi], eax
+    mov ax, SMALL_SS_SEL
+    SET_RESUME .gp7_done
+    mov ds, ax
+.gp7:
+    mov eax, [esi]
+.gp7_done:
+    mov ax, KDATA_SEL
+    mov ds, ax
+    TCG_KNOWN
+    EXPECT_EXC 13, 0, .gp7, "load past DS's limit right after mov ds: #GP(0)"
+    add [esi], eax
+    SET_RESUME .gp8_done
+    push dword SMALL_SS_SEL
+    pop es
+.gp8:
+    mov dword [es:esi], 1
+.gp8_done:
+    mov ax, KDATA_SEL
+    mov es, ax
+    TCG_KNOWN
+    EXPECT_EXC 13, 0, .gp8, "store past ES's limit right after pop es: #GP(0)"
+    add [esi], eax
+    SET_RESUME .gp9_done
+    lds ebx, [small_ptr]
+.gp9:
+    add [esi], eax
+.gp9_done:
+    mov ax, KDATA_SEL
+    mov ds, ax
+    TCG_KNOWN
+    EXPECT_EXC 13, 0, .gp9, "access past DS's limit right after lds: #GP(0)"
 
 ; ---- #NP and #SS -------------------------------------------------------------------
     mov ax, NP_DATA_SEL
@@ -253,6 +289,9 @@ df_task:
 
     align 4
 saved_esp: dd 0
+small_ptr: dd 0
+    dw SMALL_SS_SEL
+    align 4
 df_seen: times 5 dd -1
     align 16
 df_tss:

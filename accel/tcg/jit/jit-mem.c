@@ -72,8 +72,9 @@ bool emit_ea(JitCtx *c, const Insn *d)
 }
 
 /* The register holding the linear address of seg:R12: R12 itself in
- * 64-bit mode without FS/GS, else RAX; outside 64-bit mode, a branch to s
- * unless seg.c's fast check passes. */
+ * 64-bit mode without FS/GS and for a flat DS, ES or SS (TBF_FLAT), else
+ * RAX; outside 64-bit mode, a branch to s unless seg.c's fast check
+ * passes. */
 static int emit_lin(JitCtx *c, int seg, int size, bool write, Stub *s)
 {
     Emit *e = &c->e;
@@ -84,6 +85,8 @@ static int emit_lin(JitCtx *c, int seg, int size, bool write, Stub *s)
         e_alu_rm(e, HA_ADD, 8, H_RAX, H_CPU, seg_base_off(seg));
         return H_RAX;
     }
+    if ((c->tb->flags & TBF_FLAT) && (seg == R_DS || seg == R_ES || seg == R_SS))
+        return H_R12;   /* base 0, 4 GiB: a 32-bit offset is its own address */
     uint32_t want = DESC_P_MASK | (write ? DESC_W_MASK : 0);
     e_load(e, 4, H_RCX, H_CPU, seg_flags_off(seg));
     e_alu_ri(e, HA_AND, 4, H_RCX, (int32_t)(SEG_FAST_MASK | (write ? DESC_W_MASK : 0)));
@@ -300,6 +303,8 @@ static bool stack_ok(JitCtx *c, const Insn *d)
         return d->opsize == 8;
     if (d->opsize != 4)
         return false;
+    if (c->tb->flags & TBF_FLAT)
+        return true;
     e_test_mi8(&c->e, H_CPU, seg_flags_off(R_SS) + 2, DESC_B_MASK >> 16);
     Stub *s = jit_stub(c, STUB_INTERP);
     if (!s)
