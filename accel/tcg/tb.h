@@ -28,9 +28,9 @@ enum {
     TBF_USER = 1 << 1,      /* fetched with CPL 3 rights */
     TBF_STEP = 1 << 2,      /* one instruction (TF single-step) */
     TBF_CODE64 = 1 << 3,    /* 64-bit mode */
-    /* 32-bit code with DS, ES and SS flat: base 0, limit 4 GiB, present
-     * writable data, SS 32-bit (the JIT skips their checks).  Only
-     * instructions that end their block load those registers. */
+    /* 32-bit code with CS, DS, ES and SS flat: base 0, limit 4 GiB, the
+     * data segments present and writable, SS 32-bit (the JIT skips their
+     * checks).  Only instructions that end their block load them. */
     TBF_FLAT = 1 << 4,
 };
 
@@ -101,7 +101,8 @@ static inline uint32_t tb_mode_flags(const X86CPU *cpu)
         f |= TBF_CODE64;
     else if (mode == 32)
         f |= TBF_CODE32;
-    if (mode == 32 && seg_flat(&cpu->seg[R_DS], 0) && seg_flat(&cpu->seg[R_ES], 0) &&
+    if (mode == 32 && cpu->seg[R_CS].base == 0 && cpu->seg[R_CS].limit == 0xffffffffu &&
+        seg_flat(&cpu->seg[R_DS], 0) && seg_flat(&cpu->seg[R_ES], 0) &&
         seg_flat(&cpu->seg[R_SS], DESC_B_MASK))
         f |= TBF_FLAT;
     if (cpu->cpl == 3)

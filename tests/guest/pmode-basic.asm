@@ -89,6 +89,30 @@ test_main:
     jmp SMALL_CS_SEL:0x300000
 .lim1_done:
     EXPECT_EXC 13, 0, .lim1, "far jmp past the CS limit: #GP(0)"
+    ; Near transfers past the limit of the CS they run under (blocks
+    ; under a flat CS leave the check out).  QEMU's TCG does not check:
+    ; it would run whatever lies at 0x300000.
+%ifndef QEMU_TCG
+    SET_RESUME .lim2_done
+    jmp SMALL_CS_SEL:.lim2
+.lim2:
+    jmp 0x300000
+.lim2_done:
+    jmp KCODE_SEL:.lim2_back
+.lim2_back:
+    EXPECT_EXC 13, 0, .lim2, "near jmp past the CS limit: #GP(0)"
+    SET_RESUME .lim3_done
+    jmp SMALL_CS_SEL:.lim3_go
+.lim3_go:
+    push dword 0x300000
+.lim3:
+    ret
+.lim3_done:
+    add esp, 4                      ; RET faults before it pops
+    jmp KCODE_SEL:.lim3_back
+.lim3_back:
+    EXPECT_EXC 13, 0, .lim3, "ret past the CS limit: #GP(0)"
+%endif
 
 ; ---- null selectors ---------------------------------------------------------------------
     CLEAR_EXC

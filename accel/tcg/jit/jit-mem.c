@@ -352,6 +352,30 @@ static bool emit_stack(JitCtx *c, const Insn *d)
     return false;
 }
 
+/* RET's target in R13 must be canonical (64-bit mode) or within CS's
+ * limit, else the handler runs and faults.  A flat CS reaches 4 GiB: any
+ * 32-bit target is within it. */
+static bool emit_ret_target_check(JitCtx *c)
+{
+    Emit *e = &c->e;
+    if (c->tb->flags & TBF_FLAT)
+        return true;
+    Stub *s = jit_stub(c, STUB_INTERP);
+    if (!s)
+        return false;
+    if (c->mode == 64) {
+        e_mov_rr(e, 8, H_RAX, H_R13);
+        e_shift_ri(e, HS_SHL, 8, H_RAX, 16);
+        e_shift_ri(e, HS_SAR, 8, H_RAX, 16);
+        e_alu_rr(e, HA_CMP, 8, H_RAX, H_R13);
+        s->from[0] = e_jcc(e, HC_NE);
+    } else {
+        e_alu_rm(e, HA_CMP, 4, H_R13, H_CPU, seg_limit_off(R_CS));
+        s->from[0] = e_jcc(e, HC_A);
+    }
+    return true;
+}
+
 /* CALL rel: push the return address, leave for the target.  RET: pop
  * the target, check it, leave for it. */
 static bool emit_call_ret(JitCtx *c, const Insn *d)
@@ -372,19 +396,8 @@ static bool emit_call_ret(JitCtx *c, const Insn *d)
     /* RET: the target is checked before ESP moves. */
     jit_get_reg(c, size, H_R12, R_ESP);
     emit_access(c, false, size, R_SS, H_R13);
-    Stub *s = jit_stub(c, STUB_INTERP);
-    if (!s)
+    if (!emit_ret_target_check(c))
         return false;
-    if (c->mode == 64) {
-        e_mov_rr(e, 8, H_RAX, H_R13);
-        e_shift_ri(e, HS_SHL, 8, H_RAX, 16);
-        e_shift_ri(e, HS_SAR, 8, H_RAX, 16);
-        e_alu_rr(e, HA_CMP, 8, H_RAX, H_R13);
-        s->from[0] = e_jcc(e, HC_NE);
-    } else {
-        e_alu_rm(e, HA_CMP, 4, H_R13, H_CPU, seg_limit_off(R_CS));
-        s->from[0] = e_jcc(e, HC_A);
-    }
     set_sp_from_r12(c, size, size);
     e_store(e, 8, H_CPU, CPU_OFF(rip), H_R13);
     jit_exit_dynamic(c);

@@ -110,7 +110,7 @@ void jit_store_u64(JitCtx *c, int32_t off, uint64_t v)
 
 void jit_cs_limit_check(JitCtx *c, uint64_t target)
 {
-    if (c->mode == 64)
+    if (c->mode == 64 || (c->tb->flags & TBF_FLAT))
         return;
     e_alu_mi(&c->e, HA_CMP, 4, H_CPU, CPU_OFF(seg[R_CS].limit), (int32_t)(uint32_t)target);
     Stub *s = jit_stub(c, STUB_INTERP);
