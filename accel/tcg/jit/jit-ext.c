@@ -194,6 +194,22 @@ static void emit_carry_op(JitCtx *c, const Insn *d, const CarryForm *f)
     if (f->size == 8 && f->src < 0 && !fits_s32((int64_t)f->imm))
         return;
     jit_carry_to_host(c);
+    int cc = cc_op_sized(f->op == HA_ADC ? CC_OP_ADCB : CC_OP_SBBB, f->size);
+    if (!c->flags_live && f->size >= 4 && !c->cache_off) {
+        /* On the cache register itself (loads from the cache are MOVs:
+         * the host's CF survives them). */
+        int hd = jit_reg_host(c, f->dst);
+        if (f->src < 0) {
+            e_alu_ri(e, f->op, f->size, hd, (int32_t)f->imm);
+        } else {
+            int hs = jit_reg_host(c, f->src);
+            hd = jit_reg_host(c, f->dst);
+            e_alu_rr(e, f->op, f->size, hd, hs);
+        }
+        jit_reg_store(c, f->dst, hd);
+        c->host_cc = cc;
+        return;
+    }
     jit_get_sized(c, d, f->size, H_RAX, f->dst);
     if (f->src < 0)
         e_mov_ri(e, H_RCX, imm_of(f->imm, f->size));
@@ -203,7 +219,6 @@ static void emit_carry_op(JitCtx *c, const Insn *d, const CarryForm *f)
         e_mov_rr(e, 8, H_RDX, H_RAX);
     e_alu_rr(e, f->op, f->size, H_RAX, H_RCX);
     jit_set_sized(c, d, f->size, f->dst, H_RAX);
-    int cc = cc_op_sized(f->op == HA_ADC ? CC_OP_ADCB : CC_OP_SBBB, f->size);
     jit_record_flags(c, cc, H_RAX, H_RCX, H_RDX);
     c->host_cc = cc;
 }
