@@ -130,6 +130,22 @@ static bool moves_only(const Insn *d)
     }
 }
 
+/* Native ALU register forms (emit_alu) and NEG leave the guest's flags
+ * in the host's (c->host_cc), whatever the liveness. */
+static bool leaves_host_flags(const Insn *d)
+{
+    AluForm f;
+    return d->map == MAP_1 && decodes_ok(d) &&
+           (alu_form(d, &f) || (d->op == 0xf7 && d->mod == 3 && d->reg == 3));
+}
+
+bool jit_cf_from_host(const Insn *prev, const Insn *d)
+{
+    if (!leaves_host_flags(prev))
+        return false;
+    return (d->map == MAP_1 && decodes_ok(d) && is_incdec(d)) || jit_ext_reads_host_cf(d);
+}
+
 /* Besides moves: INC/DEC of a register, whose native form reads CF only
  * to pass it on, so dead flags after it are dead before it too. */
 bool jit_insn_passes_flags(const Insn *d)
@@ -306,14 +322,16 @@ static void emit_neg(JitCtx *c, const Insn *d, int size)
 {
     Emit *e = &c->e;
     static const int neg = 3;
-    if (jit_unary_inplace(c, d->rrm, size, true, do_unary, &neg))
+    int cc = cc_op_sized(CC_OP_SUBB, size);
+    if (jit_unary_inplace(c, d->rrm, size, true, do_unary, &neg)) {
+        c->host_cc = cc;    /* the host's NEG sets the guest's flags */
         return;
+    }
     jit_get_reg(c, size, H_RAX, d->rrm);
     if (c->flags_live)
         e_mov_rr(e, 8, H_RCX, H_RAX);
     e_unary(e, 3, size, H_RAX);
     jit_set_reg(c, size, d->rrm, H_RAX);
-    int cc = cc_op_sized(CC_OP_SUBB, size);
     if (c->flags_live) {
         e_mov_ri(e, H_RDX, 0);      /* not XOR: the host's flags are the guest's */
         jit_record_flags(c, cc, H_RAX, H_RCX, H_RDX);

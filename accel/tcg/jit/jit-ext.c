@@ -338,6 +338,13 @@ static bool emit_movx(JitCtx *c, const Insn *d)
 
 /* ---- the emitter ------------------------------------------------------------ */
 
+bool jit_ext_reads_host_cf(const Insn *d)
+{
+    CarryForm f;
+    return ext_ok(d) && carry_form(d, &f) &&
+           !(f.size == 8 && f.src < 0 && !fits_s32((int64_t)f.imm));
+}
+
 bool jit_ext_passes_flags(const Insn *d)
 {
     return ext_ok(d) && is_rot(d);

@@ -84,6 +84,11 @@ bool jit_insn_kills_flags(const Insn *d, int mode);
  * native rotate): the earlier record is live exactly when its own is. */
 bool jit_insn_passes_flags(const Insn *d);
 bool jit_ext_passes_flags(const Insn *d);
+/* ADC/SBB that jit-ext.c emits, taking CF by jit_carry_to_host. */
+bool jit_ext_reads_host_cf(const Insn *d);
+/* Whether d, right after prev, takes CF from the host's flags, which
+ * prev leaves equal to the guest's, so prev's record is not read. */
+bool jit_cf_from_host(const Insn *prev, const Insn *d);
 
 bool jit_emit_alu(JitCtx *c, const Insn *d);       /* jit-alu.c */
 /* ra = ra op rb for an ALU operation (HA_*, CMP computes SUB; -1: TEST

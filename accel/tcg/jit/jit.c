@@ -461,6 +461,8 @@ static void flag_liveness(const TB *tb, int mode, bool *live)
         const Insn *d = &tb->insn[i];
         if (jit_insn_kills_flags(d, mode))
             cur = false;
+        else if (i > 0 && jit_cf_from_host(&tb->insn[i - 1], d))
+            cur = false;    /* its own record holds the CF it took */
         else if (!jit_insn_passes_flags(d))
             cur = true;
     }
