@@ -192,8 +192,22 @@ static void str_fill(uint8_t *p, uint64_t n, int size, uint64_t v)
         memset(p, (uint8_t)v, n * size);
         return;
     }
-    for (uint64_t i = 0; i < n; i++, p += size)
-        memcpy(p, &v, size);    /* little-endian host: the low size bytes */
+    /* A constant size per loop, so that the copies become plain stores
+     * (little-endian host: the low size bytes). */
+    switch (size) {
+    case 2:
+        for (uint64_t i = 0; i < n; i++, p += 2)
+            memcpy(p, &v, 2);
+        break;
+    case 4:
+        for (uint64_t i = 0; i < n; i++, p += 4)
+            memcpy(p, &v, 4);
+        break;
+    default:
+        for (uint64_t i = 0; i < n; i++, p += 8)
+            memcpy(p, &v, 8);
+        break;
+    }
 }
 
 static uint64_t bulk_stos(X86CPU *cpu, const Insn *d, const StrOp *s, uint64_t max)
