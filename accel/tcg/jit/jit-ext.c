@@ -21,8 +21,15 @@ int32_t jit_reg_off(const Insn *d, int r, int size)
     return GREG(r);
 }
 
+/* The guest register that holds operand r of size bytes. */
+static int whole_reg(const Insn *d, int r, int size)
+{
+    return size == 1 && !d->rex && r >= 4 && r < 8 ? r - 4 : r;
+}
+
 void jit_get_sized(JitCtx *c, const Insn *d, int size, int h, int r)
 {
+    jit_reg_flush(c, whole_reg(d, r, size));
     e_load(&c->e, size, h, H_CPU, jit_reg_off(d, r, size));
 }
 
@@ -32,8 +39,9 @@ void jit_set_sized(JitCtx *c, const Insn *d, int size, int r, int h)
     if (size >= 4) {
         jit_set_reg(c, size, r, h);
     } else {
+        jit_reg_flush(c, whole_reg(d, r, size));
         e_store(&c->e, size, H_CPU, jit_reg_off(d, r, size), h);
-        jit_reg_written(c, size == 1 && !d->rex && r >= 4 && r < 8 ? r - 4 : r);
+        jit_reg_written(c, whole_reg(d, r, size));
     }
 }
 
@@ -264,6 +272,7 @@ static void emit_setcc_reg(JitCtx *c, const Insn *d)
     Emit *e = &c->e;
     int cond = jit_cond_to_host(c, d->op & 15);
     e_setcc(e, cond, H_RAX);
+    jit_reg_flush(c, whole_reg(d, d->rrm, 1));
     e_store(e, 1, H_CPU, jit_reg_off(d, d->rrm, 1), H_RAX);
     jit_reg_written(c, !d->rex && d->rrm >= 4 && d->rrm < 8 ? d->rrm - 4 : d->rrm);
     c->host_cc = c->host_cc_in;
@@ -319,6 +328,7 @@ static bool emit_movx(JitCtx *c, const Insn *d)
                                     d->op == 0xbf) && d->mod == 3) {
         int from = (d->op & 1) ? 2 : 1;
         int32_t off = jit_reg_off(d, d->rrm, from);
+        jit_reg_flush(c, whole_reg(d, d->rrm, from));
         if (!(d->op & 8))
             e_load(e, from, H_RAX, H_CPU, off);
         else
@@ -327,6 +337,7 @@ static bool emit_movx(JitCtx *c, const Insn *d)
             e_mov_rr(e, 4, H_RAX, H_RAX);   /* the guest zero-extends */
         jit_set_sized(c, d, size, d->rreg, H_RAX);
     } else if (d->map == MAP_1 && d->op == 0x63 && d->mode == 64 && size == 8 && d->mod == 3) {
+        jit_reg_flush(c, d->rrm);
         e_load_sx(e, 4, H_RAX, H_CPU, GREG(d->rrm));
         jit_set_reg(c, 8, d->rreg, H_RAX);
     } else {

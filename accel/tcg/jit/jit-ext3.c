@@ -105,6 +105,7 @@ static bool grp2_form(const Insn *d, Grp2 *g)
 static Fixup count_from_cl(JitCtx *c, int size)
 {
     Emit *e = &c->e;
+    jit_reg_flush(c, R_ECX);
     e_load(e, 1, H_RCX, H_CPU, GREG(R_ECX));
     e_alu_ri(e, HA_AND, 4, H_RCX, size == 8 ? 63 : 31);
     return e_jcc(e, HC_E);

@@ -116,6 +116,7 @@ void jit_flags_dispatch(JitCtx *c, bool carry)
     Emit *e = &c->e;
     Fixup done[sizeof(dispatch_ops)];
     int n = 0;
+    jit_cache_writeback(c);     /* on every path: one of them calls */
     /* A record known at translation time that redo refused: the call. */
     size_t nops = c->cc_op_known < 0 ? sizeof(dispatch_ops) : 0;
     if (nops)

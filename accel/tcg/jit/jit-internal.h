@@ -33,6 +33,7 @@ typedef struct Stub {
     uint64_t rip;
     Fixup from[3];      /* the branches to the stub (NULL: unused) */
     uint8_t cache[JIT_NCACHE];  /* the register cache at the branch */
+    uint8_t dirty;              /* and its dirty slots (bit per slot) */
     uint8_t *back;      /* where a slow path resumes (writable view) */
 } Stub;
 
@@ -61,9 +62,11 @@ typedef struct JitCtx {
                            every path (a native branch) */
     uint8_t *epilogue;  /* shared exit (writable view) */
     /* Register cache: guest register per cache slot (0xff: none), valid
-     * while e.calls equals cache_calls; last use for LRU; off while an
+     * while e.calls equals cache_calls; last use for LRU; the slots whose
+     * value cpu->regs does not have yet (bit per slot); off while an
      * instruction whose code has joining paths is re-emitted. */
     uint8_t cache_g[JIT_NCACHE];
+    uint8_t cache_dirty;
     uint32_t cache_used[JIT_NCACHE];
     uint32_t cache_tick;
     unsigned cache_calls;
@@ -152,8 +155,8 @@ void jit_record_flags(JitCtx *c, int cc_op, int dst, int src, int src2);
  * or 8 bytes of r, zero-extended into h; set: all of r from h (a 4-byte
  * result is zero-extended in h already, as the guest's 32-bit writes).
  * Both go through the register cache: guest registers recently used sit
- * in host registers, written through to cpu->regs, so memory is always
- * current and a fault, a handler or an exit needs nothing written back.
+ * in host registers, and what the block wrote reaches cpu->regs only by
+ * jit_cache_writeback (before calls and exits) or jit_reg_flush.
  * h must not be a cache register (RSI, RDI, R9-R11). */
 void jit_get_reg(JitCtx *c, int size, int h, int r);
 void jit_set_reg(JitCtx *c, int size, int r, int h);
@@ -163,7 +166,7 @@ void jit_set_reg(JitCtx *c, int size, int r, int h);
 int jit_reg_host(JitCtx *c, int r);
 /* The cache register that is to hold all of guest register r, for an
  * instruction that computes r in place there (not loaded first); H_NONE
- * when the cache is off.  jit_reg_store then writes it through. */
+ * when the cache is off.  jit_reg_store then marks it written. */
 int jit_reg_host_w(JitCtx *c, int r);
 void jit_reg_store(JitCtx *c, int r, int h);
 /* fn(e, size, h, arg) emits a one-operand instruction on cache register
@@ -173,11 +176,20 @@ void jit_reg_store(JitCtx *c, int r, int h);
 typedef void (*InplaceFn)(Emit *e, int size, int h, const void *arg);
 bool jit_unary_inplace(JitCtx *c, int r, int size, bool flags, InplaceFn fn,
                        const void *arg);
+/* Before code reads or writes guest register r in cpu->regs itself (a
+ * byte or word form): its cached value goes there first. */
+void jit_reg_flush(JitCtx *c, int r);
 /* Guest register r was written behind the cache's back (a byte or word
- * store into cpu->regs). */
+ * store into cpu->regs, after jit_reg_flush). */
 void jit_reg_written(JitCtx *c, int r);
-/* The cache at a slow path's branch: reloaded after its call. */
-void jit_cache_snapshot(JitCtx *c, uint8_t *snap);
+/* Stores every register the block changed and the cache holds, without
+ * forgetting them: before every call and on every way out. */
+void jit_cache_writeback(JitCtx *c);
+/* The cache at a slow path's branch: what its stub writes back before
+ * the call (restore makes it the cache again, for the stub's code) and
+ * reloads after. */
+void jit_cache_snapshot(JitCtx *c, uint8_t *snap, uint8_t *dirty);
+void jit_cache_restore(JitCtx *c, const uint8_t *snap, uint8_t dirty);
 void jit_cache_reload(JitCtx *c, const uint8_t *snap);
 void jit_cache_drop(JitCtx *c);
 

@@ -158,6 +158,7 @@ void jit_emit_mem_stub(JitCtx *c, const Stub *s)
     Emit *e = &c->e;
     const Insn *d = &c->tb->insn[s->insn];
     uint64_t rip = s->rip;
+    jit_cache_writeback(c);     /* the callee may fault: cpu->regs complete */
     jit_store_u64(c, CPU_OFF(rip), rip);
     e_mov_rr(e, 8, H_RDI, H_CPU);
     e_mov_ri(e, H_RSI, s->seg);

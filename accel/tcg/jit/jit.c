@@ -93,7 +93,7 @@ Stub *jit_stub(JitCtx *c, int kind)
     }
     Stub *s = &c->stub[c->nstubs++];
     *s = (Stub){ .kind = kind, .insn = (uint16_t)c->i, .rip = c->rip };
-    jit_cache_snapshot(c, s->cache);
+    jit_cache_snapshot(c, s->cache, &s->dirty);
     return s;
 }
 
@@ -151,6 +151,7 @@ static void emit_epilogue(JitCtx *c)
 
 static void emit_return(JitCtx *c)
 {
+    jit_cache_writeback(c);
     emit_pop_ret(c);
 }
 
@@ -214,6 +215,7 @@ static void emit_lookup(JitCtx *c)
 
 void jit_exit_plain(JitCtx *c, uint64_t rip)
 {
+    jit_cache_writeback(c);
     jit_store_u64(c, CPU_OFF(rip), rip);
     emit_return(c);
 }
@@ -222,6 +224,7 @@ void jit_exit_plain(JitCtx *c, uint64_t rip)
  * instruction chose: CS, CPL and mode are the block's. */
 void jit_exit_dynamic(JitCtx *c)
 {
+    jit_cache_writeback(c);
     e_load(&c->e, 8, H_RAX, H_CPU, CPU_OFF(rip));
     rip_to_pc(c);
     emit_lookup(c);
@@ -239,6 +242,7 @@ static bool chainable(const JitCtx *c, uint64_t rip)
 
 void jit_exit_static(JitCtx *c, uint64_t rip)
 {
+    jit_cache_writeback(c);
     if (chainable(c, rip)) {
         /* Falls through until jit_chain points it at the next block. */
         Fixup slot = e_jmp(&c->e);
@@ -296,6 +300,7 @@ static void cmp_rax(JitCtx *c, uint64_t v)
 static void call_handler(JitCtx *c, const Insn *d, uint64_t rip, uint64_t next, bool last)
 {
     (void)rip;
+    jit_cache_writeback(c);
     jit_store_u64(c, CPU_OFF(next_rip), next);
     e_mov_rr(&c->e, 8, H_RDI, H_CPU);
     e_mov_ri(&c->e, H_RSI, (uint64_t)(uintptr_t)d);
@@ -387,6 +392,7 @@ static void emit_stubs(JitCtx *c)
         const Stub *s = &c->stub[k];
         for (int f = 0; f < 3; f++)
             e_patch(s->from[f], c->e.p);
+        jit_cache_restore(c, s->cache, s->dirty);
         switch (s->kind) {
         case STUB_EXIT:
             emit_return(c);
@@ -474,7 +480,7 @@ typedef struct EmitState {
     unsigned calls, merges;
     int nstubs, cc_op_known, host_cc;
     bool rip_synced, ended;
-    uint8_t cache_g[JIT_NCACHE];
+    uint8_t cache_g[JIT_NCACHE], cache_dirty;
     uint32_t cache_used[JIT_NCACHE], cache_tick;
     unsigned cache_calls;
 } EmitState;
@@ -482,7 +488,8 @@ typedef struct EmitState {
 static void state_save(const JitCtx *c, EmitState *s)
 {
     *s = (EmitState){ c->e.p, c->e.calls, c->e.merges, c->nstubs, c->cc_op_known, c->host_cc,
-                      c->rip_synced, c->ended, { 0 }, { 0 }, c->cache_tick, c->cache_calls };
+                      c->rip_synced, c->ended, { 0 }, c->cache_dirty, { 0 }, c->cache_tick,
+                      c->cache_calls };
     memcpy(s->cache_g, c->cache_g, sizeof(s->cache_g));
     memcpy(s->cache_used, c->cache_used, sizeof(s->cache_used));
 }
@@ -501,6 +508,7 @@ static void state_restore(JitCtx *c, const EmitState *s)
     memcpy(c->cache_used, s->cache_used, sizeof(c->cache_used));
     c->cache_tick = s->cache_tick;
     c->cache_calls = s->cache_calls;
+    c->cache_dirty = s->cache_dirty;
 }
 
 /* An instruction whose code has paths that join (a run-time count of 0,
@@ -515,6 +523,7 @@ static bool run_emitter(JitCtx *c, JitEmitter fn, const Insn *d)
     if (c->e.merges == s.merges)
         return true;
     state_restore(c, &s);
+    jit_cache_writeback(c);
     jit_cache_drop(c);
     c->cache_off = true;
     bool ok = fn(c, d);
