@@ -274,7 +274,7 @@ static void emit_setcc_reg(JitCtx *c, const Insn *d)
     e_setcc(e, cond, H_RAX);
     jit_reg_flush(c, whole_reg(d, d->rrm, 1));
     e_store(e, 1, H_CPU, jit_reg_off(d, d->rrm, 1), H_RAX);
-    jit_reg_written(c, !d->rex && d->rrm >= 4 && d->rrm < 8 ? d->rrm - 4 : d->rrm);
+    jit_reg_written(c, whole_reg(d, d->rrm, 1));
     c->host_cc = c->host_cc_in;
 }
 
