@@ -144,12 +144,20 @@ void diff_guest_run(struct DiffGuest *g, const DiffCase *c, DiffResult *out)
     Harness *h = &g->h;
     X86CPU *cpu = h->cpu;
     AddressSpace *as = &h->m->as;
-    uint8_t code[DIFF_MAX_CODE + 1];
+    uint8_t code[DIFF_MAX_CODE + 3];
+    int n = c->code_len;
 
     memcpy(code, c->code, c->code_len);
-    code[c->code_len] = 0xf4;
+    /* Half the cases end their block with a jump to the HLT, so that the
+     * block leaves through a branch exit (the JIT's chained exit) rather
+     * than the handler call of the HLT. */
+    if (c->code_len & 1) {
+        code[n++] = 0xeb;   /* jmp $+2 */
+        code[n++] = 0x00;
+    }
+    code[n++] = 0xf4;
     phys_rw(as, DIFF_BUF_ADDR, (void *)c->mem, DIFF_BUF_SIZE, true);
-    phys_rw(as, G_CODE, code, c->code_len + 1, true);
+    phys_rw(as, G_CODE, code, (size_t)n, true);
 
     enter_case(g, c);
     x86_set_eflags(cpu, (uint32_t)c->init.eflags, ~0u);
@@ -177,7 +185,7 @@ void diff_guest_run(struct DiffGuest *g, const DiffCase *c, DiffResult *out)
         return;
     }
     uint64_t rip = cpu->rip;
-    if (rip == G_CODE + c->code_len + 1)
+    if (rip == G_CODE + (uint64_t)n)    /* after the HLT */
         return;
     if (rip > G_HANDLERS && rip <= G_HANDLERS + 32) {
         guest_fault(cpu, as, c, rip, out);
