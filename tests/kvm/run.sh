@@ -33,7 +33,7 @@ timeout "${KVM_TIMEOUT:-900}" "$QEMU" -accel tcg -cpu max -m 2G -smp "${KVM_OUTE
     ${KVM_MONITOR:+-monitor unix:$KVM_MONITOR,server,nowait} \
     -kernel "$OUT/vmlinuz" -initrd "$OUT/initramfs.gz" \
     -append "console=ttyS0 panic=-1 quiet yl.tests=$TESTS yl.smp=${KVM_SMP:-1} yl.irqchip=${KVM_IRQCHIP:-on,off} yl.timeout=${KVM_RUN_TIMEOUT:-120}${KVM_D:+ yl.d=$KVM_D}" \
-    </dev/null 2>&1 | tr -d '\r' | tee "$LOG" | grep --line-buffered -E '^(PASS|FAIL|HANG|    |KVM-READY)'
+    </dev/null 2>&1 | sed -u 's/\r//g' | tee "$LOG" | grep --line-buffered -E '^(PASS|FAIL|HANG|    |KVM-READY)'
 st=${PIPESTATUS[0]}
 pass=$(grep -c '^PASS: ' "$LOG")
 fail=$(grep -c '^FAIL: ' "$LOG")
