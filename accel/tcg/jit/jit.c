@@ -215,7 +215,6 @@ static void emit_lookup(JitCtx *c)
 
 void jit_exit_plain(JitCtx *c, uint64_t rip)
 {
-    jit_cache_writeback(c);
     jit_store_u64(c, CPU_OFF(rip), rip);
     emit_return(c);
 }
