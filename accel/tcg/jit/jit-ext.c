@@ -13,18 +13,17 @@ static bool ext_ok(const Insn *d)
 
 /* ---- operands of any size ------------------------------------------------ */
 
-int32_t jit_reg_off(const Insn *d, int r, int size)
-{
-    /* Byte registers 4..7 without REX are AH, CH, DH, BH. */
-    if (size == 1 && !d->rex && r >= 4 && r < 8)
-        return GREG(r - 4) + 1;
-    return GREG(r);
-}
-
-/* The guest register that holds operand r of size bytes. */
+/* The guest register that holds operand r of size bytes: byte registers
+ * 4..7 without REX are AH, CH, DH, BH. */
 static int whole_reg(const Insn *d, int r, int size)
 {
     return size == 1 && !d->rex && r >= 4 && r < 8 ? r - 4 : r;
+}
+
+int32_t jit_reg_off(const Insn *d, int r, int size)
+{
+    int w = whole_reg(d, r, size);
+    return GREG(w) + (w != r);      /* AH..BH: the second byte */
 }
 
 void jit_get_sized(JitCtx *c, const Insn *d, int size, int h, int r)
