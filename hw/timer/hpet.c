@@ -92,17 +92,13 @@ static void timer_interrupt(HPETTimer *t)
     }
 }
 
-/* Arms the host timer for the next time the counter equals the
- * comparator; a 64-bit comparator behind the counter matches only after
- * the counter wraps, which is never in practice. */
-static void timer_schedule(HPETTimer *t)
+/* Arms the host timer for the next time the counter, read as now,
+ * equals the comparator; a 64-bit comparator behind the counter matches
+ * only after the counter wraps, which is never in practice. */
+static void timer_schedule_from(HPETTimer *t, uint64_t now)
 {
     HPET *h = t->h;
-    if (!hpet_enabled(h)) {
-        timer_del(&t->timer);
-        return;
-    }
-    uint64_t now = hpet_counter(h), delta;
+    uint64_t delta;
     if (timer_32bit(t)) {
         delta = (uint32_t)((uint32_t)t->cmp - (uint32_t)now);
         if (delta == 0)
@@ -119,6 +115,20 @@ static void timer_schedule(HPETTimer *t)
     timer_mod(&t->timer, at);
 }
 
+static void timer_schedule(HPETTimer *t)
+{
+    if (!hpet_enabled(t->h)) {
+        timer_del(&t->timer);
+        return;
+    }
+    timer_schedule_from(t, hpet_counter(t->h));
+}
+
+/* A periodic comparator moves past the counter read here, and the next
+ * deadline comes from that same reading: a fresh one, taken after a
+ * host that stalled the loop for longer than a period (a pulse into the
+ * kernel's irqchip can), would find the comparator behind again and, in
+ * 32-bit mode, wait for the wrap (seven minutes) instead. */
 static void timer_expired(void *opaque)
 {
     HPETTimer *t = opaque;
@@ -132,8 +142,8 @@ static void timer_expired(void *opaque)
         if (timer_32bit(t))
             t->cmp = (uint32_t)t->cmp;
     }
+    timer_schedule_from(t, now);
     timer_interrupt(t);
-    timer_schedule(t);
 }
 
 static void timer_config_write(HPETTimer *t, uint64_t val)

@@ -14,13 +14,17 @@
 typedef struct Fixture {
     Machine m;
     int level[32], edges[32];   /* 0-15: ISA IRQs, 16+: GSI 16.. */
+    int64_t stall_ns;           /* the next rising edge takes this long */
 } Fixture;
 
 static void line_cb(void *opaque, int n, int level)
 {
     Fixture *f = opaque;
-    if (level && !f->level[n])
+    if (level && !f->level[n]) {
         f->edges[n]++;
+        clock_advance(&f->m.clock, f->stall_ns);
+        f->stall_ns = 0;
+    }
     f->level[n] = level;
 }
 
@@ -225,6 +229,29 @@ START_TEST(test_32bit_mode)
 }
 END_TEST
 
+/* The host stalls inside a pulse for longer than a period (nested KVM's
+ * KVM_IRQ_LINE did): the 32-bit periodic timer goes on from where the
+ * counter is, not from a comparator that a fresh reading finds behind. */
+START_TEST(test_periodic_stalled_pulse)
+{
+    Fixture *f = setup();
+    wr32(f, TCFG(0), (23 << 9) | 0x14c);            /* 32-bit, periodic, every 100 ticks */
+    wr32(f, TCMP(0), 100);
+    wr32(f, TCMP(0), 100);
+    wr32(f, 0x10, 1);
+    f->stall_ns = 15000;                            /* 1.5 periods */
+    advance(f, 10000);
+    ck_assert_int_eq(f->edges[23], 1);
+    ck_assert_uint_eq(rd64(f, 0xf0), 250);
+    advance(f, 10000);                              /* the tick due at 200 */
+    ck_assert_int_eq(f->edges[23], 2);
+    ck_assert_uint_eq(rd64(f, TCMP(0)), 400);
+    advance(f, 10000);
+    ck_assert_int_eq(f->edges[23], 3);
+    teardown(f);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("hpet");
@@ -235,6 +262,7 @@ int main(void)
     tcase_add_test(tc, test_periodic_legacy);
     tcase_add_test(tc, test_level_status);
     tcase_add_test(tc, test_32bit_mode);
+    tcase_add_test(tc, test_periodic_stalled_pulse);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_ENV);
