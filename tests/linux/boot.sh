@@ -116,6 +116,9 @@ fi
 # SeaBIOS sets the MTRRs up; the direct boot's loader does it in its place.
 grep -aq 'x86/PAT: Configuration \[0-7\]: WB  WC  UC- UC' "$log" ||
     fail "PAT not enabled: $(grep -a -m1 -E 'x86/PAT|MTRRs' "$log" | cut -d' ' -f2-)"
+# Both leave the PCI hole uncacheable in variable range 0.
+[[ "$(marker YL-MTRR:)" == "YL-MTRR: reg00: base="*uncachable* ]] ||
+    fail "MTRRs as Linux reads them: '$(marker YL-MTRR:)'"
 [ "$(marker YL-CPUINFO-CPUS:)" = "YL-CPUINFO-CPUS: $SMP" ] ||
     fail "/proc/cpuinfo lists $(marker YL-CPUINFO-CPUS:), want $SMP"
 [ "$(marker YL-NPROC:)" = "YL-NPROC: $SMP" ] ||
