@@ -114,6 +114,25 @@ static void log_exit(Machine *m, struct kvm_run *run)
                run->exit_reason);
 }
 
+/* A triple fault under -d int or guest_errors: which vCPU, where, and
+ * the event KVM was delivering. */
+static void log_shutdown(KVMState *s, KVMVcpu *v)
+{
+    Log *log = &s->m->log;
+    if (!(log->mask & (LOG_INT | LOG_GUEST_ERRORS)))
+        return;
+    yl_log(log, "kvm: triple fault on CPU %d\n", v->cpu->cpu_index);
+    struct kvm_vcpu_events ev;
+    if (ioctl(v->fd, KVM_GET_VCPU_EVENTS, &ev) == 0)
+        yl_log(log, "kvm: events: exception %u nr %u error %#x, interrupt %u nr %u, "
+               "nmi %u\n", ev.exception.injected | ev.exception.pending, ev.exception.nr,
+               ev.exception.error_code, ev.interrupt.injected, ev.interrupt.nr,
+               ev.nmi.injected | ev.nmi.pending);
+    char err[256];
+    if (kvm_state_get(s, v, err, sizeof(err)) == 0)
+        x86_cpu_dump(v->cpu, log->file ? log->file : stderr);
+}
+
 static int handle_system_event(KVMState *s, struct kvm_run *run)
 {
     switch (run->system_event.type) {
@@ -146,7 +165,7 @@ static int handle_exit(KVMState *s, KVMVcpu *v)
         v->cpu->halted = true;
         return ACCEL_RUN_HALTED;
     case KVM_EXIT_SHUTDOWN:
-        yl_log_mask(&m->log, LOG_INT | LOG_GUEST_ERRORS, "kvm: triple fault\n");
+        log_shutdown(s, v);
         v->state_valid = false;
         machine_triple_fault(m);
         return ACCEL_RUN_EXIT;
