@@ -102,6 +102,7 @@ report:
     EXPECT dword [BUF + 0x400 + 160], 0x03020100, "FXSAVE (high): XMM0"
     EXPECT dword [fxarea + 160], 0x03020100, "FXSAVE64 RIP-relative (high): XMM0"
     EXPECT dword [res_fxrstor], 0x03020100, "FXRSTOR (high): XMM0 back"
+    EXPECT dword [res_xcr0], 3, "XGETBV in 64-bit code: XCR0 still x87|SSE"
     EXPECT dword [res_xsave], 0x03020100, "XSAVE (high): XMM0"
     EXPECT dword [res_xrstor], 0x03020100, "XRSTOR (high): XMM0 back"
     EXPECT dword [res_cx16], 0x40, "CMPXCHG16B (high): ZF set"
@@ -247,10 +248,14 @@ hi_entry:
     movd [rel res_fxrstor], xmm0
 
     ; XSAVE/XRSTOR (x87 and SSE components)
+    mov dword [rel res_xcr0], 3
     mov dword [rel res_xsave], 0x03020100
     mov dword [rel res_xrstor], 0x03020100
     cmp dword [rel has_xsave], 0
     je .noxs
+    xor ecx, ecx
+    xgetbv                              ; the XCR0 this XSAVE works with
+    mov [rel res_xcr0], eax
     mov eax, 3
     xor edx, edx
     xsave [rsi + 0x800]
@@ -363,6 +368,7 @@ res_pinsrw: dd 0
 res_popcnt: dd 0
 res_movbe:  dd 0
 res_fxrstor: dd 0
+res_xcr0:   dd 0
 res_xsave:  dd 0
 res_xrstor: dd 0
 res_cx16:   dd 0
