@@ -167,6 +167,9 @@ static void shape_entry(const KVMState *s, const X86CPU *cpu, struct kvm_cpuid_e
     case 0x80000001:
         e->ecx &= ~(1u << 2);                   /* SVM */
         break;
+    case 0x8000000a:                            /* SVM revision and features */
+        e->eax = e->ebx = e->ecx = e->edx = 0;
+        break;
     case KVM_CPUID_FEATURES_LEAF:
         if (!s->irqchip)
             e->eax &= KVM_PV_USERSPACE_OK;
