@@ -114,8 +114,10 @@ static void log_exit(Machine *m, struct kvm_run *run)
                run->exit_reason);
 }
 
-/* A triple fault under -d int or guest_errors: which vCPU, where, and
- * the event KVM was delivering. */
+/* A triple fault under -d int or guest_errors: which vCPU, the last
+ * exception KVM queued and the registers.  On AMD, KVM INITs the vCPU at
+ * the SHUTDOWN intercept (the VMCB is undefined after it), so there the
+ * registers are the INIT state and only the exception tells anything. */
 static void log_shutdown(KVMState *s, KVMVcpu *v)
 {
     Log *log = &s->m->log;
