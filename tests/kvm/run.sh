@@ -10,7 +10,10 @@
 #   for every Yinglong run inside; a failure shows the log's tail),
 #   KVM_OUTER_SMP (CPUs of the outer guest: default 2 when KVM_SMP has
 #   2, else 1), KVM_MONITOR (a unix socket path for the outer QEMU's
-#   monitor, to inspect a stall).
+#   monitor, to inspect a stall), KVM_SILENCE (seconds of console silence
+#   after which the outer guest counts as stopped, default KVM_RUN_TIMEOUT
+#   + 60), KVM_OUTER_TRIES (boots of an outer guest that stops before its
+#   report, default 2).
 set -u
 OUT=${1:?usage: run.sh OUTDIR [TESTS]}
 TESTS=${2:-guest}
@@ -27,14 +30,53 @@ case ",${KVM_SMP:-1}," in
 *,2,*) outer_smp=2 ;;
 *) outer_smp=1 ;;
 esac
-# shellcheck disable=SC2086  # the monitor option is meant to be split
-timeout "${KVM_TIMEOUT:-900}" "$QEMU" -accel tcg -cpu max -m 2G -smp "${KVM_OUTER_SMP:-$outer_smp}" \
-    -nodefaults -nographic -serial stdio -no-reboot \
-    ${KVM_MONITOR:+-monitor unix:$KVM_MONITOR,server,nowait} \
-    -kernel "$OUT/vmlinuz" -initrd "$OUT/initramfs.gz" \
-    -append "console=ttyS0 panic=-1 quiet yl.tests=$TESTS yl.smp=${KVM_SMP:-1} yl.irqchip=${KVM_IRQCHIP:-on,off} yl.timeout=${KVM_RUN_TIMEOUT:-120}${KVM_D:+ yl.d=$KVM_D}" \
-    </dev/null 2>&1 | sed -u 's/\r//g' | tee "$LOG" | grep --line-buffered -E '^(PASS|FAIL|HANG|    |KVM-READY)'
-st=${PIPESTATUS[0]}
+RUN_TIMEOUT=${KVM_RUN_TIMEOUT:-120}
+# The guest's own watchdog reports a stalled inner run after RUN_TIMEOUT
+# seconds; a console silent for longer means the outer guest itself has
+# stopped (README.md, "Known stall").
+SILENCE=${KVM_SILENCE:-$((RUN_TIMEOUT + 60))}
+
+# boot LOG: one boot of the outer guest, its console in LOG and its PASS/
+# FAIL lines on stdout; a guest silent for SILENCE seconds is killed.
+boot() {
+    local log=$1 pidf=$1.pid last=-1 quiet=0 size
+    rm -f "$pidf" "$log.st"
+    # shellcheck disable=SC2086  # the monitor option is meant to be split
+    { timeout "${KVM_TIMEOUT:-900}" "$QEMU" -accel tcg -cpu max -m 2G \
+        -smp "${KVM_OUTER_SMP:-$outer_smp}" -pidfile "$pidf" \
+        -nodefaults -nographic -serial stdio -no-reboot \
+        ${KVM_MONITOR:+-monitor unix:$KVM_MONITOR,server,nowait} \
+        -kernel "$OUT/vmlinuz" -initrd "$OUT/initramfs.gz" \
+        -append "console=ttyS0 panic=-1 quiet yl.tests=$TESTS yl.smp=${KVM_SMP:-1} yl.irqchip=${KVM_IRQCHIP:-on,off} yl.timeout=$RUN_TIMEOUT${KVM_D:+ yl.d=$KVM_D}" \
+        </dev/null; echo $? > "$log.st"; } 2>&1 | sed -u 's/\r//g' | tee "$log" |
+        grep --line-buffered -E '^(PASS|FAIL|HANG|    |KVM-READY)' &
+    local pid=$!
+    while kill -0 "$pid" 2>/dev/null; do
+        sleep 5
+        size=$(stat -c %s "$log" 2>/dev/null || echo 0)
+        if [ "$size" != "$last" ]; then last=$size quiet=0; continue; fi
+        quiet=$((quiet + 5))
+        if [ "$quiet" -ge "$SILENCE" ] && [ -s "$pidf" ]; then
+            echo "STALL: the outer guest printed nothing for ${quiet}s: stopping it"
+            kill "$(cat "$pidf")" 2>/dev/null
+            break
+        fi
+    done
+    wait "$pid"
+}
+
+# An outer guest that stops (stall, reset) before its report is booted
+# again, up to KVM_OUTER_TRIES times; a FAIL inside it is never retried.
+tries=${KVM_OUTER_TRIES:-2}
+for try in $(seq 1 "$tries"); do
+    boot "$LOG"
+    grep -q '^KVM-TESTS-DONE' "$LOG" && break
+    grep -q '^FAIL: ' "$LOG" && break
+    [ "$try" -lt "$tries" ] || break
+    cp "$LOG" "$LOG.$try"
+    echo "RETRY: the outer guest stopped before KVM-TESTS-DONE (status $(cat "$LOG.st" 2>/dev/null); console in $LOG.$try): booting it again"
+done
+st=$(cat "$LOG.st" 2>/dev/null)
 pass=$(grep -c '^PASS: ' "$LOG")
 fail=$(grep -c '^FAIL: ' "$LOG")
 echo "kvm-nested: $pass passed, $fail failed ($(( $(date +%s) - start )) s, console in $LOG)"
