@@ -14,7 +14,7 @@
 # are printed as SKIP lines (tests/kvm/README.md says why each fails).
 
 KVM_OUT := $(BUILD)/kvm
-KVM_GUESTS ?= hello irq paging pmode-basic pmode-priv realmode smc smp vm86 x87 apic
+KVM_GUESTS ?= hello irq paging pmode-basic pmode-priv realmode smc smp vm86 x87 apic strings
 KVM_GUEST_PROGS := $(filter $(KVM_GUESTS:%=$(GUEST_OUT)/qemu/%.bin) \
     $(KVM_GUESTS:%=$(GUEST_OUT)/qemu/%.rom),$(GUEST_QEMU_PROGS))
 KVM_HOST_PROGS := $(filter $(KVM_GUESTS:%=$(GUEST_OUT)/%.bin) \
