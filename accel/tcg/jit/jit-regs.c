@@ -36,6 +36,14 @@ static void store_slot(JitCtx *c, int k)
     e_store(&c->e, 8, H_CPU, GREG(c->cache_g[k]), cache_host[k]);
 }
 
+/* Slot k's register in cpu->regs from now on, the slot no longer dirty. */
+static void clean_slot(JitCtx *c, int k)
+{
+    if (c->cache_dirty & (1u << k))
+        store_slot(c, k);
+    c->cache_dirty &= ~(1u << k);
+}
+
 void jit_cache_writeback(JitCtx *c)
 {
     cache_sync(c);
@@ -65,9 +73,7 @@ static int cache_alloc(JitCtx *c, int r)
         if (c->cache_g[k] == 0xff || (c->cache_g[best] != 0xff &&
                                       c->cache_used[k] < c->cache_used[best]))
             best = k;
-    if (c->cache_dirty & (1u << best))
-        store_slot(c, best);
-    c->cache_dirty &= ~(1u << best);
+    clean_slot(c, best);
     c->cache_g[best] = (uint8_t)r;
     c->cache_used[best] = ++c->cache_tick;
     return best;
@@ -143,12 +149,9 @@ void jit_reg_flush(JitCtx *c, int r)
     if (c->cache_off)
         return;
     cache_sync(c);
-    for (int k = 0; k < JIT_NCACHE; k++) {
-        if (c->cache_g[k] == r && (c->cache_dirty & (1u << k))) {
-            store_slot(c, k);
-            c->cache_dirty &= ~(1u << k);
-        }
-    }
+    for (int k = 0; k < JIT_NCACHE; k++)
+        if (c->cache_g[k] == r)
+            clean_slot(c, k);
 }
 
 void jit_reg_written(JitCtx *c, int r)
