@@ -29,11 +29,6 @@ static const uint32_t reset_msrs[] = {
     0x4b564d06,                                 /* async PF interrupt */
     0x3a, 0x3b, 0x48,                           /* FEATURE_CONTROL, TSC_ADJUST, SPEC_CTRL */
     0x17a, 0x17b, 0x1a0,                        /* MCG_STATUS, MCG_CTL, MISC_ENABLE */
-    0x200, 0x201, 0x202, 0x203, 0x204, 0x205, 0x206, 0x207,     /* variable MTRRs */
-    0x208, 0x209, 0x20a, 0x20b, 0x20c, 0x20d, 0x20e, 0x20f,
-    0x250, 0x258, 0x259,                        /* fixed MTRRs */
-    0x268, 0x269, 0x26a, 0x26b, 0x26c, 0x26d, 0x26e, 0x26f,
-    0x2ff,                                      /* MTRRdefType */
     0xda0,                                      /* XSS */
     0xc0010015, 0xc001011f,                     /* HWCR, VIRT_SPEC_CTRL */
 };

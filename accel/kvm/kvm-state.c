@@ -141,29 +141,10 @@ static void fpu_to_cpu(X86CPU *cpu, const struct kvm_fpu *f)
     cpu->mxcsr = f->mxcsr;
 }
 
-/* The MTRRs (SDM vol. 3, 12.11): MTRRdefType, the fixed-range MSRs in
- * MSRState's order, the variable base/mask pairs.  Direct boot sets them
- * as firmware would (hw/linux_boot.c); KVM keeps its own copy, and Linux
- * turns PAT off where it finds them disabled. */
-#define NMTRRS (1 + 11 + 16)
-static uint64_t *mtrr_field(X86CPU *cpu, int k, uint32_t *index)
-{
-    static const uint32_t fixed[11] = {
-        0x250, 0x258, 0x259, 0x268, 0x269, 0x26a, 0x26b, 0x26c, 0x26d, 0x26e, 0x26f,
-    };
-    MSRState *m = &cpu->msr;
-    if (k == 0) {
-        *index = 0x2ff;
-        return &m->mtrr_deftype;
-    }
-    if (k <= 11) {
-        *index = fixed[k - 1];
-        return &m->mtrr_fixed[k - 1];
-    }
-    *index = 0x200 + (k - 12);
-    return &m->mtrr_var[k - 12];
-}
-
+/* The MTRRs (SDM vol. 3, 12.11): direct boot sets them as firmware would
+ * (hw/linux_boot.c); KVM keeps its own copy, and Linux turns PAT off
+ * where it finds them disabled. */
+#define NMTRRS X86_NMTRRS
 /* The MSRs X86CPU keeps that KVM does not carry in sregs: the MTRRs
  * first, since KVM_SET_MSRS stops at the first one it refuses and TSC_AUX
  * (last) exists only where the host has RDTSCP. */
@@ -176,7 +157,7 @@ static uint64_t *msr_field(X86CPU *cpu, int i, uint32_t *index)
         0xc0000084, 0xc0000102, 0xc0000103,
     };
     if (i < NMTRRS)
-        return mtrr_field(cpu, i, index);
+        return x86_mtrr_msr(&cpu->msr, i, index);
     i -= NMTRRS;
     MSRState *m = &cpu->msr;
     uint64_t *f[NBASEMSRS] = {

@@ -12,7 +12,7 @@
 #include "yl/machine.h"
 
 #define KVM_MAX_SLOTS 32
-#define KVM_RESET_MSRS 48   /* kvm-reset.c's list */
+#define KVM_RESET_MSRS 24   /* kvm-reset.c's list */
 #define KVM_NR_CHIPS 3      /* 8259 master, slave, I/O APIC */
 
 /* One piece of RAM or ROM of the address map, as KVM sees it. */

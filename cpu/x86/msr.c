@@ -128,20 +128,35 @@ static bool apic_msr_write(X86CPU *cpu, uint32_t idx, uint64_t val)
     return true;
 }
 
+uint64_t *x86_mtrr_msr(MSRState *m, int k, uint32_t *index)
+{
+    static const uint32_t fixed[11] = {
+        MSR_MTRR_FIX64K, MSR_MTRR_FIX16K_80000, MSR_MTRR_FIX16K_A0000,
+        MSR_MTRR_FIX4K_C0000, MSR_MTRR_FIX4K_C0000 + 1, MSR_MTRR_FIX4K_C0000 + 2,
+        MSR_MTRR_FIX4K_C0000 + 3, MSR_MTRR_FIX4K_C0000 + 4, MSR_MTRR_FIX4K_C0000 + 5,
+        MSR_MTRR_FIX4K_C0000 + 6, MSR_MTRR_FIX4K_C0000 + 7,
+    };
+    if (k == 0) {
+        *index = MSR_MTRR_DEFTYPE;
+        return &m->mtrr_deftype;
+    }
+    if (k <= 11) {
+        *index = fixed[k - 1];
+        return &m->mtrr_fixed[k - 1];
+    }
+    *index = MSR_MTRR_PHYSBASE0 + (k - 12);
+    return &m->mtrr_var[k - 12];
+}
+
 /* The MTRR storage slot of an MSR index, or NULL. */
 static uint64_t *mtrr_slot(X86CPU *cpu, uint32_t idx)
 {
-    MSRState *m = &cpu->msr;
-    if (idx >= MSR_MTRR_PHYSBASE0 && idx < MSR_MTRR_PHYSBASE0 + 16)
-        return &m->mtrr_var[idx - MSR_MTRR_PHYSBASE0];
-    if (idx == MSR_MTRR_FIX64K)
-        return &m->mtrr_fixed[0];
-    if (idx == MSR_MTRR_FIX16K_80000 || idx == MSR_MTRR_FIX16K_A0000)
-        return &m->mtrr_fixed[1 + idx - MSR_MTRR_FIX16K_80000];
-    if (idx >= MSR_MTRR_FIX4K_C0000 && idx < MSR_MTRR_FIX4K_C0000 + 8)
-        return &m->mtrr_fixed[3 + idx - MSR_MTRR_FIX4K_C0000];
-    if (idx == MSR_MTRR_DEFTYPE)
-        return &m->mtrr_deftype;
+    for (int k = 0; k < X86_NMTRRS; k++) {
+        uint32_t index;
+        uint64_t *slot = x86_mtrr_msr(&cpu->msr, k, &index);
+        if (index == idx)
+            return slot;
+    }
     return NULL;
 }
 

@@ -166,6 +166,12 @@ typedef struct MSRState {
     uint64_t mtrr_var[16];  /* PHYSBASE0, PHYSMASK0, ... PHYSMASK7 */
 } MSRState;
 
+/* The MTRRs one by one, k = 0 .. X86_NMTRRS-1 in MSRState's order
+ * (MTRRdefType, the fixed ranges, the variable pairs): the MSR number in
+ * *index and where the value lives.  KVM carries the same set. */
+#define X86_NMTRRS (1 + 11 + 16)
+uint64_t *x86_mtrr_msr(MSRState *m, int k, uint32_t *index);
+
 typedef struct X86CPU {
     /* General state */
     uint64_t regs[16];
