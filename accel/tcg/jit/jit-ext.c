@@ -20,16 +20,16 @@ static int whole_reg(const Insn *d, int r, int size)
     return size == 1 && !d->rex && r >= 4 && r < 8 ? r - 4 : r;
 }
 
-int32_t jit_reg_off(const Insn *d, int r, int size)
+int32_t jit_reg_flushed_off(JitCtx *c, const Insn *d, int r, int size)
 {
     int w = whole_reg(d, r, size);
+    jit_reg_flush(c, w);
     return GREG(w) + (w != r);      /* AH..BH: the second byte */
 }
 
 void jit_get_sized(JitCtx *c, const Insn *d, int size, int h, int r)
 {
-    jit_reg_flush(c, whole_reg(d, r, size));
-    e_load(&c->e, size, h, H_CPU, jit_reg_off(d, r, size));
+    e_load(&c->e, size, h, H_CPU, jit_reg_flushed_off(c, d, r, size));
 }
 
 /* A 4-byte value must be zero-extended in h (the guest register is). */
@@ -38,8 +38,7 @@ void jit_set_sized(JitCtx *c, const Insn *d, int size, int r, int h)
     if (size >= 4) {
         jit_set_reg(c, size, r, h);
     } else {
-        jit_reg_flush(c, whole_reg(d, r, size));
-        e_store(&c->e, size, H_CPU, jit_reg_off(d, r, size), h);
+        e_store(&c->e, size, H_CPU, jit_reg_flushed_off(c, d, r, size), h);
         jit_reg_written(c, whole_reg(d, r, size));
     }
 }
@@ -271,9 +270,7 @@ static void emit_setcc_reg(JitCtx *c, const Insn *d)
     Emit *e = &c->e;
     int cond = jit_cond_to_host(c, d->op & 15);
     e_setcc(e, cond, H_RAX);
-    jit_reg_flush(c, whole_reg(d, d->rrm, 1));
-    e_store(e, 1, H_CPU, jit_reg_off(d, d->rrm, 1), H_RAX);
-    jit_reg_written(c, whole_reg(d, d->rrm, 1));
+    jit_set_sized(c, d, 1, d->rrm, H_RAX);
     c->host_cc = c->host_cc_in;
 }
 
@@ -326,8 +323,7 @@ static bool emit_movx(JitCtx *c, const Insn *d)
     } else if (d->map == MAP_0F && (d->op == 0xb6 || d->op == 0xb7 || d->op == 0xbe ||
                                     d->op == 0xbf) && d->mod == 3) {
         int from = (d->op & 1) ? 2 : 1;
-        int32_t off = jit_reg_off(d, d->rrm, from);
-        jit_reg_flush(c, whole_reg(d, d->rrm, from));
+        int32_t off = jit_reg_flushed_off(c, d, d->rrm, from);
         if (!(d->op & 8))
             e_load(e, from, H_RAX, H_CPU, off);
         else

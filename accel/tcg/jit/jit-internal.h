@@ -106,9 +106,10 @@ bool jit_emit_ext(JitCtx *c, const Insn *d);       /* jit-ext.c */
  * jit_insn_kills_flags). */
 bool jit_ext_kills_flags(const Insn *d);
 /* Guest register r of d at size 1, 2, 4 or 8 (byte registers 4..7 are
- * AH..BH without REX): its offset in X86CPU, a load (zero-extending) and
- * a store (a 4-byte value must be zero-extended in h). */
-int32_t jit_reg_off(const Insn *d, int r, int size);
+ * AH..BH without REX): its offset in X86CPU once the cache has written it
+ * back, a load (zero-extending) and a store (a 4-byte value must be
+ * zero-extended in h). */
+int32_t jit_reg_flushed_off(JitCtx *c, const Insn *d, int r, int size);
 void jit_get_sized(JitCtx *c, const Insn *d, int size, int h, int r);
 void jit_set_sized(JitCtx *c, const Insn *d, int size, int r, int h);
 /* The host's CF = the guest's, or host condition for guest condition
