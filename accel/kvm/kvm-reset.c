@@ -135,6 +135,7 @@ void kvm_reset_vcpu(KVMState *s, KVMVcpu *v)
     if (v->cpu->cpu_index == 0)
         kvm_reset_vm(s);
     clear_events(s, v);
+    v->events_held = false;
     put_reset_msrs(s, v);
     kvm_irqchip_reset_lapic(s, v);
     v->xcr0_reset = true;

@@ -252,6 +252,8 @@ int kvm_state_put(KVMState *s, KVMVcpu *v, char *err, int errlen)
         what = "KVM_SET_XCRS";
     else if (v->xcr0_reset && !(cpu->cr[4] & CR4_OSXSAVE))
         xcr0_xfer(v, true);     /* back to x87 only; fails where no XSAVE */
+    if (!what && v->events_held && ioctl(v->fd, KVM_SET_VCPU_EVENTS, &v->events) < 0)
+        what = "KVM_SET_VCPU_EVENTS";
     if (what) {
         snprintf(err, errlen, "kvm: %s: %s", what, strerror(errno));
         return -1;
@@ -266,6 +268,7 @@ int kvm_state_put(KVMState *s, KVMVcpu *v, char *err, int errlen)
     }
     v->state_dirty = false;
     v->xcr0_reset = false;
+    v->events_held = false;
     return 0;
 }
 
@@ -288,6 +291,8 @@ int kvm_state_get(KVMState *s, KVMVcpu *v, char *err, int errlen)
         what = "KVM_GET_DEBUGREGS";
     else if (xcr0_xfer(v, false) < 0)
         what = "KVM_GET_XCRS";
+    else if (ioctl(v->fd, KVM_GET_VCPU_EVENTS, &v->events) < 0)
+        what = "KVM_GET_VCPU_EVENTS";
     if (what) {
         snprintf(err, errlen, "kvm: %s: %s", what, strerror(errno));
         return -1;
@@ -299,6 +304,8 @@ int kvm_state_get(KVMState *s, KVMVcpu *v, char *err, int errlen)
     x86_set_eflags(cpu, r.rflags, 0xffffffffu);
     sregs_to_cpu(cpu, &sr);
     fpu_to_cpu(cpu, &f);
+    v->events_held = true;
+    cpu->inhibit_irq = v->events.interrupt.shadow != 0;
     /* SVM's rule: the CPL is SS.DPL (0 in real mode, 3 in virtual-8086). */
     cpu->cpl = !(cpu->cr[0] & CR0_PE) ? 0 : (r.rflags & VM_MASK) ? 3 : sr.ss.dpl;
     if (s->irqchip) {

@@ -35,6 +35,11 @@ typedef struct KVMVcpu {
     bool state_valid;       /* X86CPU reflects the vCPU */
     bool state_dirty;       /* X86CPU is newer: put it before KVM_RUN */
     bool xcr0_reset;        /* put XCR0 even with CR4.OSXSAVE clear (after reset) */
+    /* What KVM_SET_REGS and KVM_SET_SREGS would drop (a queued exception,
+     * an interrupt KVM_INTERRUPT gave that is not yet delivered, NMI and
+     * shadow state): taken with the registers, put back after them. */
+    struct kvm_vcpu_events events;
+    bool events_held;
     /* The MSRs a machine reset puts back (kvm-reset.c), as at creation. */
     struct kvm_msr_entry reset_msr[KVM_RESET_MSRS];
     unsigned nreset_msrs;
