@@ -6,16 +6,16 @@
 # TESTS: guest, linux or guest,linux (default guest).  Environment:
 #   KVM_QEMU (qemu-system-x86_64), KVM_TIMEOUT (whole boot, default 900 s),
 #   KVM_RUN_TIMEOUT (each run inside, default 120 s), KVM_SMP (1 or 1,2),
-#   KVM_IRQCHIP (on,off: the kernel-irqchip settings to run), KVM_LOG (the console log, default OUTDIR/console.log), KVM_D (-d items
-#   for every Yinglong run inside; a failure shows the log's tail),
-#   KVM_OUTER_SMP (CPUs of the outer guest: default 2 when KVM_SMP has
-#   2, else 1), KVM_MONITOR (a unix socket path for the outer QEMU's
-#   monitor, to inspect a stall), KVM_SILENCE (seconds of console silence
-#   after which the outer guest counts as stopped, default KVM_RUN_TIMEOUT
-#   + 60), KVM_OUTER_TRIES (boots of an outer guest that stops before its
-#   report, default 2), KVM_OUTER_ACCEL (the outer QEMU's -accel for
-#   every boot; default: see "Outer TCG threads" below), KVM_OUTER_CPU
-#   (default max).
+#   KVM_IRQCHIP (on,off: the kernel-irqchip settings to run), KVM_LOG
+#   (the console log, default OUTDIR/console.log; with several outer
+#   guests, one per guest named after it), KVM_D (-d items for every
+#   Yinglong run inside; a failure shows the log's tail), KVM_OUTER_SMP,
+#   KVM_OUTER_ACCEL (the outer guest's CPU count and -accel for every boot;
+#   default: see plan() below), KVM_OUTER_CPU (default max), KVM_MONITOR
+#   (a unix socket path for the outer QEMU's monitor, to inspect a stall),
+#   KVM_SILENCE (seconds of console silence after which the outer guest
+#   counts as stopped, default KVM_RUN_TIMEOUT + 60), KVM_OUTER_TRIES (boots of an outer
+#   guest that stops before its report, default 2).
 set -u
 OUT=${1:?usage: run.sh OUTDIR [TESTS]}
 TESTS=${2:-guest}
@@ -26,51 +26,63 @@ IRQCHIPS=${KVM_IRQCHIP:-on,off}
 command -v "$QEMU" >/dev/null ||
     { echo "FAIL: kvm-nested ($QEMU not found: apt-get install qemu-system-x86)"; exit 1; }
 start=$(date +%s)
-# Inner runs with two vCPUs get two outer CPUs: on one, the outer guest
-# stalled while the inner Linux booted (2 of 3 runs; with two, 6 of 6
-# passed) - see README.md, "Known stall".
-case ",${KVM_SMP:-1}," in
-*,2,*) outer_smp=2 ;;
-*) outer_smp=1 ;;
-esac
 RUN_TIMEOUT=${KVM_RUN_TIMEOUT:-120}
 # The guest's own watchdog reports a stalled inner run after RUN_TIMEOUT
 # seconds; a console silent for longer means the outer guest itself has
-# stopped (README.md, "Known stall").
+# stopped (README.md, "Known stall").  A heartbeat from the outer guest
+# would not do: its timers starve while the inner guest runs.
 SILENCE=${KVM_SILENCE:-$((RUN_TIMEOUT + 60))}
 
-# Outer TCG threads (README.md, "Outer TCG threads"): with two outer CPUs,
-# QEMU 7.2's one thread per CPU (MTTCG) broke half of the inner Linux
-# boots under the userspace irqchip with two vCPUs, while one thread for
-# both CPUs livelocked every boot under the in-kernel irqchip.  So each
-# irqchip setting gets an outer guest of its own, on the TCG that works
-# for it.
-outer_accel() {
-    if [ -n "${KVM_OUTER_ACCEL:-}" ]; then echo "$KVM_OUTER_ACCEL"
-    elif [ "$1" = off ]; then echo tcg,thread=single
-    else echo tcg,thread=multi
-    fi
+# Which outer guests run what (README.md, "Outer TCG threads"): the
+# guest programs in one outer guest with one CPU, as `make check` has run
+# them all along (with two outer CPUs on one thread per CPU, the in-kernel
+# irqchip's `irq` run stalled the outer guest twice in eight); an inner
+# Linux with two vCPUs gets two outer CPUs (on one, the outer guest
+# stalled: "Known stall") and an outer guest per irqchip setting, since
+# QEMU 7.2's one thread per CPU broke half of those boots under the
+# userspace irqchip while one thread for both CPUs livelocked every boot
+# under the in-kernel one.  Each line: TESTS IRQCHIPS CPUS ACCEL.
+plan() {
+    case ",$TESTS," in *,guest,*) echo "guest $IRQCHIPS 1 tcg" ;; esac
+    case ",$TESTS," in *,linux,*)
+        case ",${KVM_SMP:-1}," in
+        *,2,*)
+            for irq in $(echo "$IRQCHIPS" | tr , ' '); do
+                if [ "$irq" = off ]; then echo "linux off 2 tcg,thread=single"
+                else echo "linux $irq 2 tcg,thread=multi"
+                fi
+            done ;;
+        *) echo "linux $IRQCHIPS 1 tcg" ;;
+        esac ;;
+    esac
 }
 
-# boot LOG IRQCHIPS: one boot of the outer guest running the inner tests
-# with those irqchip settings, its console in LOG and its PASS/FAIL lines
-# on stdout; a guest silent for SILENCE seconds is killed.
+# boot LOG TESTS IRQCHIPS CPUS ACCEL: one boot of the outer guest running
+# those inner tests, its console in LOG and its PASS/FAIL lines on stdout;
+# a guest silent for SILENCE seconds is killed.
 boot() {
-    local log=$1 irqchips=$2 pidf=$1.pid last=-1 quiet=0 size
+    local log=$1 tests=$2 irqchips=$3 pidf=$1.pid last=-1 quiet=0 size
     rm -f "$pidf" "$log.st"
     # shellcheck disable=SC2086  # the monitor option is meant to be split
-    { timeout "${KVM_TIMEOUT:-900}" "$QEMU" -accel "$(outer_accel "$irqchips")" \
-        -cpu "${KVM_OUTER_CPU:-max}" -m 2G \
-        -smp "${KVM_OUTER_SMP:-$outer_smp}" -pidfile "$pidf" \
+    { timeout "${KVM_TIMEOUT:-900}" "$QEMU" -accel "${KVM_OUTER_ACCEL:-$5}" \
+        -cpu "${KVM_OUTER_CPU:-max}" -m 2G -smp "${KVM_OUTER_SMP:-$4}" -pidfile "$pidf" \
         -nodefaults -nographic -serial stdio -no-reboot \
         ${KVM_MONITOR:+-monitor unix:$KVM_MONITOR,server,nowait} \
         -kernel "$OUT/vmlinuz" -initrd "$OUT/initramfs.gz" \
-        -append "console=ttyS0 panic=-1 quiet yl.tests=$TESTS yl.smp=${KVM_SMP:-1} yl.irqchip=$irqchips yl.timeout=$RUN_TIMEOUT${KVM_D:+ yl.d=$KVM_D}" \
+        -append "console=ttyS0 panic=-1 quiet yl.tests=$tests yl.smp=${KVM_SMP:-1} yl.irqchip=$irqchips yl.timeout=$RUN_TIMEOUT${KVM_D:+ yl.d=$KVM_D}" \
         </dev/null; echo $? > "$log.st"; } 2>&1 | sed -u 's/\r//g' | tee "$log" |
         grep --line-buffered -E '^(PASS|FAIL|HANG|    |KVM-READY)' &
     local pid=$!
     while kill -0 "$pid" 2>/dev/null; do
         sleep 5
+        # An outer kernel that reports a CPU stuck in itself keeps printing
+        # those reports: it is stopped too, not left to KVM_TIMEOUT.
+        if grep -qE 'BUG: soft lockup|rcu: INFO: rcu_[a-z]* (self-)?detected stall' "$log" &&
+            [ -s "$pidf" ]; then
+            echo "STALL: the outer kernel reports a stalled CPU: stopping it"
+            kill "$(cat "$pidf")" 2>/dev/null
+            break
+        fi
         size=$(stat -c %s "$log" 2>/dev/null || echo 0)
         if [ "$size" != "$last" ]; then last=$size quiet=0; continue; fi
         quiet=$((quiet + 5))
@@ -83,13 +95,14 @@ boot() {
     wait "$pid"
 }
 
-# run_outer LOG IRQCHIPS: an outer guest that stops (stall, reset) before
-# its report is booted again, up to KVM_OUTER_TRIES times; a FAIL inside
-# it is never retried.  Fails unless it reported KVM-TESTS-DONE.
+# run_outer LOG TESTS IRQCHIPS CPUS ACCEL: an outer guest that stops
+# (stall, reset) before its report is booted again, up to KVM_OUTER_TRIES
+# times; a FAIL inside it is never retried.  Fails unless it reported
+# KVM-TESTS-DONE.
 run_outer() {
     local log=$1 tries=${KVM_OUTER_TRIES:-2}
     for try in $(seq 1 "$tries"); do
-        boot "$log" "$2"
+        boot "$@"
         grep -q '^KVM-TESTS-DONE' "$log" && break
         grep -q '^FAIL: ' "$log" && break
         [ "$try" -lt "$tries" ] || break
@@ -102,18 +115,16 @@ run_outer() {
     return 1
 }
 
-# One outer guest for all settings where the outer TCG is one thread
-# anyway (one outer CPU), else one per setting (console.on.log, ...).
+# One outer guest keeps LOG; several get LOG's name with what they run
+# (console.guest.log, console.linux-on.log, ...).
 ok=0 logs=
-if [ "${KVM_OUTER_SMP:-$outer_smp}" -eq 1 ] || [ -n "${KVM_OUTER_ACCEL:-}" ]; then
-    run_outer "$LOG" "$IRQCHIPS" || ok=1
-    logs=" $LOG"
-else
-    for irq in $(echo "$IRQCHIPS" | tr , ' '); do
-        run_outer "${LOG%.log}.$irq.log" "$irq" || ok=1
-        logs="$logs ${LOG%.log}.$irq.log"
-    done
-fi
+n=$(plan | wc -l)
+while read -r tests irqchips cpus accel; do
+    log=$LOG
+    [ "$n" -gt 1 ] && log=${LOG%.log}.$tests$([ "$tests" = linux ] && [ "$cpus" -gt 1 ] && echo "-$irqchips").log
+    run_outer "$log" "$tests" "$irqchips" "$cpus" "$accel" </dev/null || ok=1
+    logs="$logs $log"
+done < <(plan)
 # shellcheck disable=SC2086  # one word per log
 pass=$(cat $logs | grep -c '^PASS: ')
 # shellcheck disable=SC2086
