@@ -141,24 +141,22 @@ static void fpu_to_cpu(X86CPU *cpu, const struct kvm_fpu *f)
     cpu->mxcsr = f->mxcsr;
 }
 
-/* The MTRRs (SDM vol. 3, 12.11): direct boot sets them as firmware would
- * (hw/linux_boot.c); KVM keeps its own copy, and Linux turns PAT off
- * where it finds them disabled. */
-#define NMTRRS X86_NMTRRS
 /* The MSRs X86CPU keeps that KVM does not carry in sregs: the MTRRs
  * first, since KVM_SET_MSRS stops at the first one it refuses and TSC_AUX
- * (last) exists only where the host has RDTSCP. */
+ * (last) exists only where the host has RDTSCP.  (Direct boot sets the
+ * MTRRs as firmware would, hw/linux_boot.c; KVM keeps its own copy, and
+ * Linux turns PAT off where it finds them disabled.) */
 #define NBASEMSRS 10
-#define NMSRS (NMTRRS + NBASEMSRS)
+#define NMSRS (X86_NMTRRS + NBASEMSRS)
 static uint64_t *msr_field(X86CPU *cpu, int i, uint32_t *index)
 {
     static const uint32_t idx[NBASEMSRS] = {
         0x174, 0x175, 0x176, 0x277, 0xc0000081, 0xc0000082, 0xc0000083,
         0xc0000084, 0xc0000102, 0xc0000103,
     };
-    if (i < NMTRRS)
+    if (i < X86_NMTRRS)
         return x86_mtrr_msr(&cpu->msr, i, index);
-    i -= NMTRRS;
+    i -= X86_NMTRRS;
     MSRState *m = &cpu->msr;
     uint64_t *f[NBASEMSRS] = {
         &m->sysenter_cs, &m->sysenter_esp, &m->sysenter_eip, &m->pat, &m->star,
