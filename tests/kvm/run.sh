@@ -11,11 +11,12 @@
 #   guests, one per guest named after it), KVM_D (-d items for every
 #   Yinglong run inside; a failure shows the log's tail), KVM_OUTER_SMP,
 #   KVM_OUTER_ACCEL (the outer guest's CPU count and -accel for every boot;
-#   default: see plan() below), KVM_OUTER_CPU (default max), KVM_MONITOR
+#   default: see plan() below), KVM_OUTER_CPU (default max),
+#   KVM_OUTER_APPEND (more for the outer kernel's command line), KVM_MONITOR
 #   (a unix socket path for the outer QEMU's monitor, to inspect a stall),
 #   KVM_SILENCE (seconds of console silence after which the outer guest
-#   counts as stopped, default KVM_RUN_TIMEOUT + 60), KVM_OUTER_TRIES (boots of an outer
-#   guest that stops before its report, default 2).
+#   counts as stopped, default KVM_RUN_TIMEOUT + 60), KVM_OUTER_TRIES
+#   (boots of an outer guest that stops before its report, default 2).
 set -u
 OUT=${1:?usage: run.sh OUTDIR [TESTS]}
 TESTS=${2:-guest}
@@ -41,18 +42,18 @@ SILENCE=${KVM_SILENCE:-$((RUN_TIMEOUT + 60))}
 # stalled: "Known stall") and an outer guest per irqchip setting, since
 # QEMU 7.2's one thread per CPU broke half of those boots under the
 # userspace irqchip while one thread for both CPUs livelocked every boot
-# under the in-kernel one.  Each line: TESTS IRQCHIPS CPUS ACCEL.
+# under the in-kernel one.  Each line: NAME TESTS IRQCHIPS CPUS ACCEL.
 plan() {
-    case ",$TESTS," in *,guest,*) echo "guest $IRQCHIPS 1 tcg" ;; esac
+    case ",$TESTS," in *,guest,*) echo "guest guest $IRQCHIPS 1 tcg" ;; esac
     case ",$TESTS," in *,linux,*)
         case ",${KVM_SMP:-1}," in
         *,2,*)
             for irq in $(echo "$IRQCHIPS" | tr , ' '); do
-                if [ "$irq" = off ]; then echo "linux off 2 tcg,thread=single"
-                else echo "linux $irq 2 tcg,thread=multi"
+                if [ "$irq" = off ]; then echo "linux-off linux off 2 tcg,thread=single"
+                else echo "linux-$irq linux $irq 2 tcg,thread=multi"
                 fi
             done ;;
-        *) echo "linux $IRQCHIPS 1 tcg" ;;
+        *) echo "linux linux $IRQCHIPS 1 tcg" ;;
         esac ;;
     esac
 }
@@ -69,7 +70,7 @@ boot() {
         -nodefaults -nographic -serial stdio -no-reboot \
         ${KVM_MONITOR:+-monitor unix:$KVM_MONITOR,server,nowait} \
         -kernel "$OUT/vmlinuz" -initrd "$OUT/initramfs.gz" \
-        -append "console=ttyS0 panic=-1 quiet yl.tests=$tests yl.smp=${KVM_SMP:-1} yl.irqchip=$irqchips yl.timeout=$RUN_TIMEOUT${KVM_D:+ yl.d=$KVM_D}" \
+        -append "console=ttyS0 panic=-1 quiet${KVM_OUTER_APPEND:+ $KVM_OUTER_APPEND} yl.tests=$tests yl.smp=${KVM_SMP:-1} yl.irqchip=$irqchips yl.timeout=$RUN_TIMEOUT${KVM_D:+ yl.d=$KVM_D}" \
         </dev/null; echo $? > "$log.st"; } 2>&1 | sed -u 's/\r//g' | tee "$log" |
         grep --line-buffered -E '^(PASS|FAIL|HANG|    |KVM-READY)' &
     local pid=$!
@@ -119,9 +120,9 @@ run_outer() {
 # (console.guest.log, console.linux-on.log, ...).
 ok=0 logs=
 n=$(plan | wc -l)
-while read -r tests irqchips cpus accel; do
+while read -r name tests irqchips cpus accel; do
     log=$LOG
-    [ "$n" -gt 1 ] && log=${LOG%.log}.$tests$([ "$tests" = linux ] && [ "$cpus" -gt 1 ] && echo "-$irqchips").log
+    [ "$n" -gt 1 ] && log=${LOG%.log}.$name.log
     run_outer "$log" "$tests" "$irqchips" "$cpus" "$accel" </dev/null || ok=1
     logs="$logs $log"
 done < <(plan)
