@@ -73,26 +73,24 @@ boot() {
         -append "console=ttyS0 panic=-1 quiet${KVM_OUTER_APPEND:+ $KVM_OUTER_APPEND} yl.tests=$tests yl.smp=${KVM_SMP:-1} yl.irqchip=$irqchips yl.timeout=$RUN_TIMEOUT${KVM_D:+ yl.d=$KVM_D}" \
         </dev/null; echo $? > "$log.st"; } 2>&1 | sed -u 's/\r//g' | tee "$log" |
         grep --line-buffered -E '^(PASS|FAIL|HANG|    |KVM-READY)' &
-    local pid=$!
-    while kill -0 "$pid" 2>/dev/null; do
+    local pid=$! why=
+    while [ -z "$why" ] && kill -0 "$pid" 2>/dev/null; do
         sleep 5
+        size=$(stat -c %s "$log" 2>/dev/null || echo 0)
+        if [ "$size" != "$last" ]; then last=$size quiet=0; else quiet=$((quiet + 5)); fi
+        [ -s "$pidf" ] || continue
         # An outer kernel that reports a CPU stuck in itself keeps printing
         # those reports: it is stopped too, not left to KVM_TIMEOUT.
-        if grep -qE 'BUG: soft lockup|rcu: INFO: rcu_[a-z]* (self-)?detected stall' "$log" &&
-            [ -s "$pidf" ]; then
-            echo "STALL: the outer kernel reports a stalled CPU: stopping it"
-            kill "$(cat "$pidf")" 2>/dev/null
-            break
-        fi
-        size=$(stat -c %s "$log" 2>/dev/null || echo 0)
-        if [ "$size" != "$last" ]; then last=$size quiet=0; continue; fi
-        quiet=$((quiet + 5))
-        if [ "$quiet" -ge "$SILENCE" ] && [ -s "$pidf" ]; then
-            echo "STALL: the outer guest printed nothing for ${quiet}s: stopping it"
-            kill "$(cat "$pidf")" 2>/dev/null
-            break
+        if grep -qE 'BUG: soft lockup|rcu: INFO: rcu_[a-z]* (self-)?detected stall' "$log"; then
+            why="the outer kernel reports a stalled CPU"
+        elif [ "$quiet" -ge "$SILENCE" ]; then
+            why="the outer guest printed nothing for ${quiet}s"
         fi
     done
+    if [ -n "$why" ]; then
+        echo "STALL: $why: stopping it"
+        kill "$(cat "$pidf")" 2>/dev/null
+    fi
     wait "$pid"
 }
 
@@ -112,7 +110,7 @@ run_outer() {
     done
     grep -q '^KVM-TESTS-DONE' "$log" && return 0
     echo "FAIL: kvm-nested (the outer guest did not finish: status $(cat "$log.st" 2>/dev/null))"
-    tail -n 30 "$log" | sed 's/^/    /'
+    tail -n 30 "$log" | awk '{ print "    " $0 }'     # ends a cut-off last line too
     return 1
 }
 
