@@ -151,6 +151,10 @@ uint64_t *x86_mtrr_msr(MSRState *m, int k, uint32_t *index)
 /* The MTRR storage slot of an MSR index, or NULL. */
 static uint64_t *mtrr_slot(X86CPU *cpu, uint32_t idx)
 {
+    /* Every RDMSR/WRMSR asks first (FS_BASE on each context switch):
+     * those outside the MTRRs' range leave at once. */
+    if (idx < MSR_MTRR_PHYSBASE0 || idx > MSR_MTRR_DEFTYPE)
+        return NULL;
     for (int k = 0; k < X86_NMTRRS; k++) {
         uint32_t index;
         uint64_t *slot = x86_mtrr_msr(&cpu->msr, k, &index);
