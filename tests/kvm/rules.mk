@@ -6,7 +6,8 @@
 #                        (emulated AMD SVM gives its kernel /dev/kvm) and runs
 #                        the guest programs and the inner Linux with
 #                        -accel kvm, kernel-irqchip on and off; where this
-#                        host has /dev/kvm, the guest programs run here too
+#                        host has /dev/kvm, the guest programs and the
+#                        Linux boots (direct, -smp 1 and 2) run here too
 #   make check-kvm-guest the guest-program part alone (in make check)
 # Guest programs are the -DQEMU_TCG builds: inside the nested setup QEMU's
 # TCG executes the innermost guest's instructions.
@@ -20,6 +21,10 @@ KVM_GUEST_PROGS := $(filter $(KVM_GUESTS:%=$(GUEST_OUT)/qemu/%.bin) \
 KVM_HOST_PROGS := $(filter $(KVM_GUESTS:%=$(GUEST_OUT)/%.bin) \
     $(KVM_GUESTS:%=$(GUEST_OUT)/%.rom),$(GUEST_PROGS))
 KVM_GUEST_SKIP := $(filter-out $(KVM_GUESTS),$(basename $(notdir $(GUEST_PROGS))))
+
+# The direct Linux boots' flags: what every x86-64 kernel needs; the rest
+# of -cpu max comes from the host CPU and the irqchip setting.
+KVM_LINUX_FLAGS := fpu de pse tsc msr pae cx8 apic sep pge cmov fxsr sse sse2 syscall nx lm
 
 KVM_REGS_PROG := $(KVM_OUT)/regs.bin
 # tests/kvm's own guest programs, run and judged like the others.
@@ -56,7 +61,11 @@ check-kvm: $(KVM_OUT)/initramfs.gz $(KVM_HOST_PROGS)
 	@st=0; if [ -c /dev/kvm ] && [ -w /dev/kvm ]; then \
 	  for irq in on off; do \
 	    tests/guest/run.sh "$(YINGLONG) -accel kvm -machine pc,kernel-irqchip=$$irq" \
-	      $(KVM_HOST_PROGS) || st=1; done; \
+	      $(KVM_HOST_PROGS) || st=1; \
+	    for n in 1 2; do \
+	      LINUX_KIT=$(LINUX_KIT) LINUX_TAG=kvm-irqchip-$$irq LINUX_FLAGS="$(KVM_LINUX_FLAGS)" \
+	      LINUX_EMU_ARGS="-accel kvm -machine pc,kernel-irqchip=$$irq" \
+	        bash tests/linux/boot.sh $(YINGLONG) direct cloud $$n || st=1; done; done; \
 	else echo "check-kvm: no usable /dev/kvm on this host: nested runs only"; fi; \
 	KVM_SMP=$${KVM_SMP:-1,2} KVM_RUN_TIMEOUT=300 KVM_TIMEOUT=1800 bash tests/kvm/run.sh $(KVM_OUT) guest,linux || st=1; \
 	exit $$st

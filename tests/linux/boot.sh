@@ -10,7 +10,8 @@
 # Environment: LINUX_KIT (default build/linux), LINUX_TIMEOUT (seconds,
 # default 300), LINUX_FLAGS (CPU flags the guest must report), LINUX_PTI
 # (off: page table isolation must stay off; any: not checked; default off
-# except for QEMU and -accel kvm, where the host CPU decides).
+# except for QEMU and -accel kvm, where the host CPU decides), LINUX_TAG
+# (a prefix for the test's name, e.g. kvm-irqchip-on).
 # Prints PASS: linux-KIND-FLAVOUR-smpN or FAIL: ... with the guest's last 30
 # console lines; exits non-zero on failure.
 set -u
@@ -31,7 +32,7 @@ FLAGS=${LINUX_FLAGS:-fpu de pse tsc msr pae cx8 apic sep mtrr pge cmov pat clflu
 # off: its CR3 switch on every kernel entry would flush the software TLB.
 PTI=${LINUX_PTI:-off}
 [[ $(basename "$EMU") == qemu* || " ${LINUX_EMU_ARGS:-} " == *kvm* ]] && PTI=${LINUX_PTI:-any}
-name="linux-$KIND-$FLAVOUR-smp$SMP"
+name="${LINUX_TAG:+$LINUX_TAG/}linux-$KIND-$FLAVOUR-smp$SMP"
 
 case $KIND/$FLAVOUR in
 direct/amd64|direct/cloud)
