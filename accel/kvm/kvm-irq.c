@@ -108,6 +108,28 @@ void kvm_irqchip_reset_lapic(KVMState *s, KVMVcpu *v)
 }
 
 /* Before each KVM_RUN with the userspace irqchip: NMI and INTR. */
+/* Userspace irqchip: the guest's MOV to CR8 stays inside KVM (it exits
+ * only when CR8 drops: KVM_EXIT_SET_TPR), while TPR writes through the
+ * APIC page reach our local APIC; kvm_run's cr8 carries the value into
+ * each KVM_RUN and out of it, and our APIC must rank interrupts by it. */
+void kvm_tpr_to_kvm(KVMVcpu *v)
+{
+    struct LAPIC *apic = apic_of_cpu(v->cpu);
+    if (apic)
+        v->cpu->cr[8] = apic_get_tpr(apic) >> 4;
+    v->run->cr8 = v->cpu->cr[8];
+}
+
+void kvm_tpr_from_kvm(KVMVcpu *v)
+{
+    struct LAPIC *apic = apic_of_cpu(v->cpu);
+    uint64_t cr8 = v->run->cr8 & 0xf;
+    v->cpu->cr[8] = cr8;
+    /* Only a changed class: TPR bits 3:0 set through the APIC stay. */
+    if (apic && apic_get_tpr(apic) >> 4 != cr8)
+        apic_set_tpr(apic, (uint8_t)(cr8 << 4));
+}
+
 void kvm_inject_userspace(KVMState *s, KVMVcpu *v)
 {
     X86CPU *cpu = v->cpu;

@@ -20,6 +20,7 @@ static const char *const exit_names[] = {
     [KVM_EXIT_DEBUG] = "debug", [KVM_EXIT_HLT] = "hlt", [KVM_EXIT_MMIO] = "mmio",
     [KVM_EXIT_IRQ_WINDOW_OPEN] = "irq-window", [KVM_EXIT_SHUTDOWN] = "shutdown",
     [KVM_EXIT_FAIL_ENTRY] = "fail-entry", [KVM_EXIT_INTR] = "intr",
+    [KVM_EXIT_SET_TPR] = "set-tpr",
     [KVM_EXIT_INTERNAL_ERROR] = "internal-error",
     [KVM_EXIT_SYSTEM_EVENT] = "system-event",
 };
@@ -162,6 +163,7 @@ static int handle_exit(KVMState *s, KVMVcpu *v)
         return RUN_CONTINUE;
     case KVM_EXIT_IRQ_WINDOW_OPEN:
     case KVM_EXIT_INTR:
+    case KVM_EXIT_SET_TPR:      /* CR8 dropped: run_once took it to the APIC */
         return RUN_CONTINUE;
     case KVM_EXIT_HLT:
         v->cpu->halted = true;
@@ -235,8 +237,10 @@ static int run_once(KVMState *s, KVMVcpu *v)
     X86CPU *cpu = v->cpu;
     if (put_state(s, v) < 0)
         return ACCEL_RUN_EXIT;
-    if (!s->irqchip)
+    if (!s->irqchip) {
+        kvm_tpr_to_kvm(v);
         kvm_inject_userspace(s, v);
+    }
     v->state_valid = false;
     v->in_run = true;
     machine_guest_enter(m, cpu);
@@ -245,6 +249,8 @@ static int run_once(KVMState *s, KVMVcpu *v)
     machine_guest_exit(m, cpu);
     v->in_run = false;
     v->run->immediate_exit = 0;
+    if (!s->irqchip)
+        kvm_tpr_from_kvm(v);
     serve_sync(s, v);
     if (r < 0) {
         if (run_errno == EINTR || run_errno == EAGAIN) {

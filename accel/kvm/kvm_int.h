@@ -83,6 +83,9 @@ int kvm_cpuid_setup(KVMState *s, KVMVcpu *v, char *err, int errlen);
 int kvm_irqchip_create(KVMState *s, char *err, int errlen);
 void kvm_irqchip_reset_lapic(KVMState *s, KVMVcpu *v);
 void kvm_inject_userspace(KVMState *s, KVMVcpu *v);
+/* CR8 and the userspace local APIC's TPR across a KVM_RUN (no irqchip). */
+void kvm_tpr_to_kvm(KVMVcpu *v);
+void kvm_tpr_from_kvm(KVMVcpu *v);
 
 /* kvm-pit.c: the in-kernel PIT. */
 int kvm_pit_create(KVMState *s, char *err, int errlen);

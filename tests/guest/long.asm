@@ -37,12 +37,14 @@ MSR_SFMASK equ 0xc0000084
 MSR_FS_BASE equ 0xc0000100
 MSR_GS_BASE equ 0xc0000101
 MSR_KGS_BASE equ 0xc0000102
+APIC_TPR equ 0xfee00080     ; CR8 is its bits 7:4 (paging is off around it)
 
 test_main:
     mov [saved_esp], esp
     call build_tables
     call build_gdt
     call build_idt64
+    mov dword [APIC_TPR], 0x70
     ; 1 GiB pages only where the CPU offers them (CPUID 80000001h EDX.26)
     mov eax, 0x80000001
     cpuid
@@ -96,7 +98,12 @@ report:
     EXPECT dword [res_nc_err], 0, "non-canonical load: error code 0"
     EXPECT dword [res_ist_rsp], IST1_TOP - 40, "INT through an IST1 gate: frame on the IST stack"
     EXPECT dword [res_ist_rsp+4], 0, "IST stack address (high)"
+    EXPECT dword [res_cr8_in], 7, "CR8 reads TPR[7:4] as the APIC's TPR register set it"
     EXPECT dword [res_cr8], 5, "MOV CR8 round trip"
+    mov eax, [APIC_TPR]
+    and eax, 0xff
+    EXPECT eax, 0x50, "MOV CR8, 5 set the APIC's TPR to 50h"
+    mov dword [APIC_TPR], 0
     EXPECT dword [res_fs], 0x55667788, "FS base from IA32_FS_BASE"
     EXPECT dword [res_fs_sel], 0x55667788, "MOV FS loads the descriptor base (0)"
     EXPECT dword [res_gs], 0x0badcafe, "SWAPGS: GS base from IA32_KERNEL_GS_BASE"
@@ -327,14 +334,15 @@ lm_entry:
     mov rax, [rel x_hrsp]
     mov [rel res_ist_rsp], rax
 
-    ; CR8
+    ; CR8: the TPR set through the APIC before, then MOV CR8 (left at 5
+    ; for the check of the APIC's TPR in legacy mode)
+    mov rbx, cr8
+    mov [rel res_cr8_in], rbx
     mov eax, 5
     mov cr8, rax
     xor ebx, ebx
     mov rbx, cr8
     mov [rel res_cr8], rbx
-    xor eax, eax
-    mov cr8, rax
 
     ; FS base through the MSR, then through MOV FS
     mov ecx, MSR_FS_BASE
@@ -647,6 +655,7 @@ res_nc_vec: dq 0
 res_nc_err: dq 0
 res_ist_rsp: dq 0
 res_cr8:    dq 0
+res_cr8_in: dq 0
 res_fs:     dq 0
 res_fs_sel: dq 0
 res_gs:     dq 0
