@@ -6,7 +6,8 @@ YL_DEBIAN_PACKAGES="gcc make pkg-config nasm libc6-dev linux-libc-dev
   qemu-system-x86"
 # (cpio..syslinux-common: tests/linux/mkguest.sh builds the Linux guest kit;
 #  isolinux, syslinux-common, mtools: tests/boot/bootloader.sh;
-#  qemu-system-x86: tests/kvm runs -accel kvm inside QEMU's emulated SVM)
+#  qemu-system-x86: the peer QEMU, and the libraries of the outer QEMU that
+#  tests/kvm/mkqemu.sh fetches from the backports suite without installing it)
 
 yl_missing_packages() {
     local p missing=""

@@ -1,8 +1,9 @@
 # The KVM accelerator's tests (issue 6): included by the top Makefile.
 #   make kvm-guest       the outer guest for the nested test in $(KVM_OUT):
 #                        Debian's cloud kernel, its kvm modules, yinglong
-#                        with its libraries, the guest programs, the Linux kit
-#   make check-kvm       boots it under qemu-system-x86_64 -accel tcg -cpu max
+#                        with its libraries, the guest programs, the Linux
+#                        kit; and the outer QEMU (kvm-qemu, tests/kvm/mkqemu.sh)
+#   make check-kvm       boots it under that qemu-system-x86_64 -accel tcg -cpu max
 #                        (emulated AMD SVM gives its kernel /dev/kvm) and runs
 #                        the guest programs and the inner Linux with
 #                        -accel kvm, kernel-irqchip on and off; where this
@@ -15,7 +16,8 @@
 # are printed as SKIP lines (tests/kvm/README.md says why each fails).
 
 KVM_OUT := $(BUILD)/kvm
-KVM_GUESTS ?= hello irq paging pmode-basic pmode-priv realmode smc smp vm86 x87 apic strings
+KVM_GUESTS ?= hello irq paging pmode-basic pmode-priv realmode smc smp vm86 x87 apic strings \
+    high64 long
 KVM_GUEST_PROGS := $(filter $(KVM_GUESTS:%=$(GUEST_OUT)/qemu/%.bin) \
     $(KVM_GUESTS:%=$(GUEST_OUT)/qemu/%.rom),$(GUEST_QEMU_PROGS))
 KVM_HOST_PROGS := $(filter $(KVM_GUESTS:%=$(GUEST_OUT)/%.bin) \
@@ -46,17 +48,22 @@ $(KVM_OUT)/initramfs.gz: $(YINGLONG) $(KVM_GUEST_PROGS) $(KVM_OWN_PROGS) $(KVM_R
 	$(Q)KVM_REGS_PROG=$(KVM_REGS_PROG) bash tests/kvm/mkinitramfs.sh $(KVM_OUT) \
 	    $(LINUX_KIT) $(YINGLONG) $(KVM_GUEST_PROGS) $(KVM_OWN_PROGS)
 
-kvm-guest: $(KVM_OUT)/initramfs.gz
+# The outer QEMU (Debian's backports suite; tests/kvm/README.md, "The
+# outer QEMU"): fetched once, kept in $(KVM_OUT)/qemu.
+kvm-qemu:
+	@bash tests/kvm/mkqemu.sh $(KVM_OUT)
+
+kvm-guest: $(KVM_OUT)/initramfs.gz kvm-qemu
 
 define kvm_skips
 	@for s in $(KVM_GUEST_SKIP); do echo "SKIP: kvm/$$s (not in KVM_GUESTS)"; done
 endef
 
-check-kvm-guest: $(KVM_OUT)/initramfs.gz
+check-kvm-guest: $(KVM_OUT)/initramfs.gz kvm-qemu
 	$(call kvm_skips)
 	@bash tests/kvm/run.sh $(KVM_OUT) guest
 
-check-kvm: $(KVM_OUT)/initramfs.gz $(KVM_HOST_PROGS)
+check-kvm: $(KVM_OUT)/initramfs.gz kvm-qemu $(KVM_HOST_PROGS)
 	$(call kvm_skips)
 	@st=0; if [ -c /dev/kvm ] && [ -w /dev/kvm ]; then \
 	  for irq in on off; do \
@@ -71,4 +78,4 @@ check-kvm: $(KVM_OUT)/initramfs.gz $(KVM_HOST_PROGS)
 	exit $$st
 
 CHECK_TARGETS += check-kvm-guest
-.PHONY: kvm-guest check-kvm check-kvm-guest kvm-initramfs-force
+.PHONY: kvm-guest kvm-qemu check-kvm check-kvm-guest kvm-initramfs-force

@@ -1,17 +1,21 @@
 #!/bin/bash
 # run.sh OUTDIR [TESTS] -- boots the outer guest (mkinitramfs.sh OUTDIR)
-# under qemu-system-x86_64 -accel tcg -cpu max, whose emulated AMD SVM with
-# nested paging gives its kernel a working /dev/kvm, and judges what its
-# /init reports: every run's PASS:/FAIL: line, then KVM-TESTS-DONE.
+# under qemu-system-x86_64 -accel tcg -cpu max -smp 2 (OUTDIR/qemu's, from
+# mkqemu.sh), whose emulated AMD SVM with nested paging gives its kernel a
+# working /dev/kvm, and judges what its /init reports: every run's
+# PASS:/FAIL: line, then KVM-TESTS-DONE.
 # TESTS: guest, linux or guest,linux (default guest).  Environment:
-#   KVM_QEMU (qemu-system-x86_64), KVM_TIMEOUT (whole boot, default 900 s),
+#   KVM_QEMU (the outer QEMU, default OUTDIR/qemu/qemu-system-x86_64;
+#   README.md, "The outer QEMU"), KVM_TIMEOUT (whole boot, default 900 s),
 #   KVM_RUN_TIMEOUT (each run inside, default 120 s), KVM_SMP (1 or 1,2),
 #   KVM_IRQCHIP (on,off: the kernel-irqchip settings to run), KVM_LOG
 #   (the console log, default OUTDIR/console.log; with several outer
 #   guests, one per guest named after it), KVM_D (-d items for every
-#   Yinglong run inside; a failure shows the log's tail), KVM_OUTER_SMP,
-#   KVM_OUTER_ACCEL (the outer guest's CPU count and -accel for every boot;
-#   default: see plan() below), KVM_OUTER_CPU (default max),
+#   Yinglong run inside; a failure shows the log's tail), KVM_TRACE (the
+#   L1 KVM tracepoints to record in every run, e.g. kvm_exit,kvm_inj_exception;
+#   a failure shows the last events), KVM_OUTER_SMP (default 2),
+#   KVM_OUTER_ACCEL (-accel for every outer guest; default: plan() below),
+#   KVM_OUTER_CPU (default max),
 #   KVM_OUTER_APPEND (more for the outer kernel's command line), KVM_MONITOR
 #   (a unix socket path for the outer QEMU's monitor, to inspect a stall),
 #   KVM_SILENCE (seconds of console silence after which the outer guest
@@ -20,57 +24,49 @@
 set -u
 OUT=${1:?usage: run.sh OUTDIR [TESTS]}
 TESTS=${2:-guest}
-QEMU=${KVM_QEMU:-qemu-system-x86_64}
+QEMU=${KVM_QEMU:-$OUT/qemu/qemu-system-x86_64}
 LOG=${KVM_LOG:-$OUT/console.log}
 IRQCHIPS=${KVM_IRQCHIP:-on,off}
 
 command -v "$QEMU" >/dev/null ||
-    { echo "FAIL: kvm-nested ($QEMU not found: apt-get install qemu-system-x86)"; exit 1; }
+    { echo "FAIL: kvm-nested ($QEMU not found: make kvm-guest fetches it)"; exit 1; }
 start=$(date +%s)
 RUN_TIMEOUT=${KVM_RUN_TIMEOUT:-120}
 # The guest's own watchdog reports a stalled inner run after RUN_TIMEOUT
 # seconds; a console silent for longer means the outer guest itself has
-# stopped (README.md, "Known stall").  A heartbeat from the outer guest
-# would not do: its timers starve while the inner guest runs.
+# stopped (README.md, "The outer QEMU").
 SILENCE=${KVM_SILENCE:-$((RUN_TIMEOUT + 60))}
 
-# Which outer guests run what (README.md, "Outer TCG threads"): the
-# guest programs in one outer guest with one CPU, as `make check` has run
-# them all along (with two outer CPUs on one thread per CPU, the in-kernel
-# irqchip's `irq` run stalled the outer guest twice in eight); an inner
-# Linux with two vCPUs gets two outer CPUs (on one, the outer guest
-# stalled: "Known stall") and an outer guest per irqchip setting, since
-# QEMU 7.2's one thread per CPU broke half of those boots under the
-# userspace irqchip while one thread for both CPUs livelocked every boot
-# under the in-kernel one.  Each line: NAME TESTS IRQCHIPS CPUS ACCEL.
+# Which outer guests run what (README.md, "The outer QEMU"): two outer
+# CPUs each (an inner -smp 2 Linux needs two), on one host thread for
+# both, except the in-kernel irqchip's Linux boots, which livelock there
+# and get one thread per CPU (MTTCG); MTTCG in turn broke the userspace
+# irqchip's -smp 2 boots and now and then the in-kernel irqchip's `irq`
+# program.  Each line: NAME TESTS IRQCHIPS ACCEL.
 plan() {
-    case ",$TESTS," in *,guest,*) echo "guest guest $IRQCHIPS 1 tcg" ;; esac
+    case ",$TESTS," in *,guest,*) echo "guest guest $IRQCHIPS tcg,thread=single" ;; esac
     case ",$TESTS," in *,linux,*)
-        case ",${KVM_SMP:-1}," in
-        *,2,*)
-            for irq in $(echo "$IRQCHIPS" | tr , ' '); do
-                if [ "$irq" = off ]; then echo "linux-off linux off 2 tcg,thread=single"
-                else echo "linux-$irq linux $irq 2 tcg,thread=multi"
-                fi
-            done ;;
-        *) echo "linux linux $IRQCHIPS 1 tcg" ;;
-        esac ;;
+        for irq in $(echo "$IRQCHIPS" | tr , ' '); do
+            if [ "$irq" = off ]; then echo "linux-off linux off tcg,thread=single"
+            else echo "linux-$irq linux $irq tcg,thread=multi"
+            fi
+        done ;;
     esac
 }
 
-# boot LOG TESTS IRQCHIPS CPUS ACCEL: one boot of the outer guest running
+# boot LOG TESTS IRQCHIPS ACCEL: one boot of the outer guest running
 # those inner tests, its console in LOG and its PASS/FAIL lines on stdout;
 # a guest silent for SILENCE seconds is killed.
 boot() {
     local log=$1 tests=$2 irqchips=$3 pidf=$1.pid last=-1 quiet=0 size
     rm -f "$pidf" "$log.st"
     # shellcheck disable=SC2086  # the monitor option is meant to be split
-    { timeout "${KVM_TIMEOUT:-900}" "$QEMU" -accel "${KVM_OUTER_ACCEL:-$5}" \
-        -cpu "${KVM_OUTER_CPU:-max}" -m 2G -smp "${KVM_OUTER_SMP:-$4}" -pidfile "$pidf" \
+    { timeout "${KVM_TIMEOUT:-900}" "$QEMU" -accel "${KVM_OUTER_ACCEL:-$4}" \
+        -cpu "${KVM_OUTER_CPU:-max}" -m 2G -smp "${KVM_OUTER_SMP:-2}" -pidfile "$pidf" \
         -nodefaults -nographic -serial stdio -no-reboot \
         ${KVM_MONITOR:+-monitor unix:$KVM_MONITOR,server,nowait} \
         -kernel "$OUT/vmlinuz" -initrd "$OUT/initramfs.gz" \
-        -append "console=ttyS0 panic=-1 quiet${KVM_OUTER_APPEND:+ $KVM_OUTER_APPEND} yl.tests=$tests yl.smp=${KVM_SMP:-1} yl.irqchip=$irqchips yl.timeout=$RUN_TIMEOUT${KVM_D:+ yl.d=$KVM_D}" \
+        -append "console=ttyS0 panic=-1 quiet${KVM_OUTER_APPEND:+ $KVM_OUTER_APPEND} yl.tests=$tests yl.smp=${KVM_SMP:-1} yl.irqchip=$irqchips yl.timeout=$RUN_TIMEOUT${KVM_D:+ yl.d=$KVM_D}${KVM_TRACE:+ yl.trace=$KVM_TRACE}" \
         </dev/null; echo $? > "$log.st"; } 2>&1 | sed -u 's/\r//g' | tee "$log" |
         grep --line-buffered -E '^(PASS|FAIL|HANG|    |KVM-READY)' &
     local pid=$! why=
@@ -94,7 +90,7 @@ boot() {
     wait "$pid"
 }
 
-# run_outer LOG TESTS IRQCHIPS CPUS ACCEL: an outer guest that stops
+# run_outer LOG TESTS IRQCHIPS ACCEL: an outer guest that stops
 # (stall, reset) before its report is booted again, up to KVM_OUTER_TRIES
 # times; a FAIL inside it is never retried.  Fails unless it reported
 # KVM-TESTS-DONE.
@@ -118,10 +114,10 @@ run_outer() {
 # (console.guest.log, console.linux-on.log, ...).
 ok=0 logs=
 n=$(plan | wc -l)
-while read -r name tests irqchips cpus accel; do
+while read -r name tests irqchips accel; do
     log=$LOG
     [ "$n" -gt 1 ] && log=${LOG%.log}.$name.log
-    run_outer "$log" "$tests" "$irqchips" "$cpus" "$accel" </dev/null || ok=1
+    run_outer "$log" "$tests" "$irqchips" "$accel" </dev/null || ok=1
     logs="$logs $log"
 done < <(plan)
 # shellcheck disable=SC2086  # one word per log
