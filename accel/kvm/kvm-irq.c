@@ -107,7 +107,6 @@ void kvm_irqchip_reset_lapic(KVMState *s, KVMVcpu *v)
     ioctl(v->fd, KVM_SET_LAPIC, &l);
 }
 
-/* Before each KVM_RUN with the userspace irqchip: NMI and INTR. */
 /* Userspace irqchip: the guest's MOV to CR8 stays inside KVM (it exits
  * only when CR8 drops: KVM_EXIT_SET_TPR), while TPR writes through the
  * APIC page reach our local APIC; kvm_run's cr8 carries the value into
@@ -130,6 +129,7 @@ void kvm_tpr_from_kvm(KVMVcpu *v)
         apic_set_tpr(apic, (uint8_t)(cr8 << 4));
 }
 
+/* Before each KVM_RUN with the userspace irqchip: NMI and INTR. */
 void kvm_inject_userspace(KVMState *s, KVMVcpu *v)
 {
     X86CPU *cpu = v->cpu;
