@@ -1,6 +1,6 @@
 #!/bin/bash
 # run.sh OUTDIR [TESTS] -- boots the outer guest (mkinitramfs.sh OUTDIR)
-# under qemu-system-x86_64 -accel tcg -cpu max -smp 2 (OUTDIR/qemu's, from
+# under qemu-system-x86_64 -accel tcg -cpu max (OUTDIR/qemu's, from
 # mkqemu.sh), whose emulated AMD SVM with nested paging gives its kernel a
 # working /dev/kvm, and judges what its /init reports: every run's
 # PASS:/FAIL: line, then KVM-TESTS-DONE.
@@ -13,8 +13,8 @@
 #   guests, one per guest named after it), KVM_D (-d items for every
 #   Yinglong run inside; a failure shows the log's tail), KVM_TRACE (the
 #   L1 KVM tracepoints to record in every run, e.g. kvm_exit,kvm_inj_exception;
-#   a failure shows the last events), KVM_OUTER_SMP (default 2),
-#   KVM_OUTER_ACCEL (-accel for every outer guest; default: plan() below),
+#   a failure shows the last events), KVM_OUTER_SMP, KVM_OUTER_ACCEL
+#   (-smp and -accel for every outer guest; default: plan() below),
 #   KVM_OUTER_CPU (default max),
 #   KVM_OUTER_APPEND (more for the outer kernel's command line), KVM_MONITOR
 #   (a unix socket path for the outer QEMU's monitor, to inspect a stall),
@@ -37,32 +37,33 @@ RUN_TIMEOUT=${KVM_RUN_TIMEOUT:-120}
 # stopped (README.md, "The outer QEMU").
 SILENCE=${KVM_SILENCE:-$((RUN_TIMEOUT + 60))}
 
-# Which outer guests run what (README.md, "The outer QEMU"): two outer
-# CPUs each (an inner -smp 2 Linux needs two), on one host thread for
-# both, except the in-kernel irqchip's Linux boots, which livelock there
-# and get one thread per CPU (MTTCG); MTTCG in turn broke the userspace
-# irqchip's -smp 2 boots and now and then the in-kernel irqchip's `irq`
-# program.  Each line: NAME TESTS IRQCHIPS ACCEL.
+# Which outer guests run what (README.md, "The outer QEMU"): the guest
+# programs on one outer CPU (on two, the in-kernel irqchip's IPIs were
+# now and then delivered twice); the inner Linux on two (an inner -smp 2
+# needs them), on one host thread for both, except the in-kernel
+# irqchip's boots, which livelock there and get one thread per CPU
+# (MTTCG), which in turn broke the userspace irqchip's -smp 2 boots.
+# Each line: NAME TESTS IRQCHIPS CPUS ACCEL.
 plan() {
-    case ",$TESTS," in *,guest,*) echo "guest guest $IRQCHIPS tcg,thread=single" ;; esac
+    case ",$TESTS," in *,guest,*) echo "guest guest $IRQCHIPS 1 tcg" ;; esac
     case ",$TESTS," in *,linux,*)
         for irq in $(echo "$IRQCHIPS" | tr , ' '); do
-            if [ "$irq" = off ]; then echo "linux-off linux off tcg,thread=single"
-            else echo "linux-$irq linux $irq tcg,thread=multi"
+            if [ "$irq" = off ]; then echo "linux-off linux off 2 tcg,thread=single"
+            else echo "linux-$irq linux $irq 2 tcg,thread=multi"
             fi
         done ;;
     esac
 }
 
-# boot LOG TESTS IRQCHIPS ACCEL: one boot of the outer guest running
+# boot LOG TESTS IRQCHIPS CPUS ACCEL: one boot of the outer guest running
 # those inner tests, its console in LOG and its PASS/FAIL lines on stdout;
 # a guest silent for SILENCE seconds is killed.
 boot() {
     local log=$1 tests=$2 irqchips=$3 pidf=$1.pid last=-1 quiet=0 size
     rm -f "$pidf" "$log.st"
     # shellcheck disable=SC2086  # the monitor option is meant to be split
-    { timeout "${KVM_TIMEOUT:-900}" "$QEMU" -accel "${KVM_OUTER_ACCEL:-$4}" \
-        -cpu "${KVM_OUTER_CPU:-max}" -m 2G -smp "${KVM_OUTER_SMP:-2}" -pidfile "$pidf" \
+    { timeout "${KVM_TIMEOUT:-900}" "$QEMU" -accel "${KVM_OUTER_ACCEL:-$5}" \
+        -cpu "${KVM_OUTER_CPU:-max}" -m 2G -smp "${KVM_OUTER_SMP:-$4}" -pidfile "$pidf" \
         -nodefaults -nographic -serial stdio -no-reboot \
         ${KVM_MONITOR:+-monitor unix:$KVM_MONITOR,server,nowait} \
         -kernel "$OUT/vmlinuz" -initrd "$OUT/initramfs.gz" \
@@ -90,7 +91,7 @@ boot() {
     wait "$pid"
 }
 
-# run_outer LOG TESTS IRQCHIPS ACCEL: an outer guest that stops
+# run_outer LOG TESTS IRQCHIPS CPUS ACCEL: an outer guest that stops
 # (stall, reset) before its report is booted again, up to KVM_OUTER_TRIES
 # times; a FAIL inside it is never retried.  Fails unless it reported
 # KVM-TESTS-DONE.
@@ -114,10 +115,10 @@ run_outer() {
 # (console.guest.log, console.linux-on.log, ...).
 ok=0 logs=
 n=$(plan | wc -l)
-while read -r name tests irqchips accel; do
+while read -r name tests irqchips cpus accel; do
     log=$LOG
     [ "$n" -gt 1 ] && log=${LOG%.log}.$name.log
-    run_outer "$log" "$tests" "$irqchips" "$accel" </dev/null || ok=1
+    run_outer "$log" "$tests" "$irqchips" "$cpus" "$accel" </dev/null || ok=1
     logs="$logs $log"
 done < <(plan)
 # shellcheck disable=SC2086  # one word per log
