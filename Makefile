@@ -58,6 +58,9 @@ $(YINGLONG): $(BUILD)/core/main.o $(LIBYL)
 
 # --- unit tests (check) -------------------------------------------------
 UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
+ifneq ($(CONFIG_KVM),1)
+UNIT_SRCS := $(filter-out tests/unit/test-kvm-%.c,$(UNIT_SRCS))
+endif
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIBYL)

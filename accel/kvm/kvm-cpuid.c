@@ -33,6 +33,15 @@ static struct kvm_cpuid2 *supported_cpuid(int sys_fd)
     return NULL;
 }
 
+int kvm_supported_cpuid(KVMState *s, char *err, int errlen)
+{
+    if (!s->supported_cpuid && !(s->supported_cpuid = supported_cpuid(s->sys_fd))) {
+        snprintf(err, errlen, "kvm: KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 static const struct kvm_cpuid_entry2 *find_entry(const struct kvm_cpuid2 *c, uint32_t fn)
 {
     for (unsigned i = 0; i < c->nent; i++)
@@ -94,10 +103,8 @@ static void kvm_avail(const KVMState *s, const struct kvm_cpuid2 *c, uint32_t *a
 
 int kvm_cpu_model_init(KVMState *s, char *err, int errlen)
 {
-    if (!s->supported_cpuid && !(s->supported_cpuid = supported_cpuid(s->sys_fd))) {
-        snprintf(err, errlen, "kvm: KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+    if (kvm_supported_cpuid(s, err, errlen) < 0)
         return -1;
-    }
     uint32_t avail[CPUID_NWORDS];
     X86CPUModel *m = &s->m->cpu_model;
     kvm_avail(s, s->supported_cpuid, avail);
@@ -181,10 +188,8 @@ static void shape_entry(const KVMState *s, const X86CPU *cpu, struct kvm_cpuid_e
 
 int kvm_cpuid_setup(KVMState *s, KVMVcpu *v, char *err, int errlen)
 {
-    if (!s->supported_cpuid && !(s->supported_cpuid = supported_cpuid(s->sys_fd))) {
-        snprintf(err, errlen, "kvm: KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+    if (kvm_supported_cpuid(s, err, errlen) < 0)
         return -1;
-    }
     const struct kvm_cpuid2 *sup = s->supported_cpuid;
     size_t bytes = sizeof(*sup) + sup->nent * sizeof(sup->entries[0]);
     struct kvm_cpuid2 *c = malloc(bytes);

@@ -135,7 +135,7 @@ static int kvm_init(Machine *m, char *err, int errlen)
     for (int i = 0; i < MACHINE_MAX_CPUS; i++)
         s->vcpu[i].fd = -1;
     if ((s->sys_fd = open_kvm(err, errlen)) < 0 || check_caps(s, err, errlen) < 0
-        || create_vm(s, err, errlen) < 0
+        || kvm_host_check(s, err, errlen) < 0 || create_vm(s, err, errlen) < 0
         || (!m->opt.kernel_irqchip_off && kvm_irqchip_create(s, err, errlen) < 0)) {
         m->kernel_irqchip = false;
         m->kernel_irq_set = NULL;

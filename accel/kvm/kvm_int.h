@@ -76,8 +76,16 @@ int kvm_mem_update(KVMState *s, char *err, int errlen);
 int kvm_state_put(KVMState *s, KVMVcpu *v, char *err, int errlen);
 int kvm_state_get(KVMState *s, KVMVcpu *v, char *err, int errlen);
 
-/* kvm-cpuid.c: what KVM supports, shaped for this machine. */
+/* kvm-cpuid.c: what KVM supports (fetched once into s->supported_cpuid),
+ * shaped for this machine. */
+int kvm_supported_cpuid(KVMState *s, char *err, int errlen);
 int kvm_cpuid_setup(KVMState *s, KVMVcpu *v, char *err, int errlen);
+
+/* kvm-host.c: whether VT-x or AMD-V backs this KVM (a PC cannot run on
+ * one that is not); the second is the decision alone, for tests. */
+int kvm_host_check(KVMState *s, char *err, int errlen);
+int kvm_hw_assist_check(const struct kvm_cpuid2 *supported, bool cpu_has_virt,
+                        char *err, int errlen);
 
 /* kvm-irq.c: the in-kernel irqchip and the userspace-PIC injection. */
 int kvm_irqchip_create(KVMState *s, char *err, int errlen);
