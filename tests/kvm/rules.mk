@@ -7,8 +7,9 @@
 #                        (emulated AMD SVM gives its kernel /dev/kvm) and runs
 #                        the guest programs and the inner Linux with
 #                        -accel kvm, kernel-irqchip on and off; where this
-#                        host has /dev/kvm, the guest programs and the
-#                        Linux boots (direct, -smp 1 and 2) run here too
+#                        host has a hardware-assisted /dev/kvm, the guest
+#                        programs and the Linux boots (direct, -smp 1 and 2)
+#                        run here too (tests/kvm/direct.sh)
 #   make check-kvm-guest the guest-program part alone (in make check)
 # Guest programs are the -DQEMU_TCG builds: inside the nested setup QEMU's
 # TCG executes the innermost guest's instructions.
@@ -65,15 +66,8 @@ check-kvm-guest: $(KVM_OUT)/initramfs.gz kvm-qemu
 
 check-kvm: $(KVM_OUT)/initramfs.gz kvm-qemu $(KVM_HOST_PROGS)
 	$(call kvm_skips)
-	@st=0; if [ -c /dev/kvm ] && [ -w /dev/kvm ]; then \
-	  for irq in on off; do \
-	    tests/guest/run.sh "$(YINGLONG) -accel kvm -machine pc,kernel-irqchip=$$irq" \
-	      $(KVM_HOST_PROGS) || st=1; \
-	    for n in 1 2; do \
-	      LINUX_KIT=$(LINUX_KIT) LINUX_TAG=kvm-irqchip-$$irq LINUX_FLAGS="$(KVM_LINUX_FLAGS)" \
-	      LINUX_EMU_ARGS="-accel kvm -machine pc,kernel-irqchip=$$irq" \
-	        bash tests/linux/boot.sh $(YINGLONG) direct cloud $$n || st=1; done; done; \
-	else echo "check-kvm: no usable /dev/kvm on this host: nested runs only"; fi; \
+	@st=0; LINUX_FLAGS="$(KVM_LINUX_FLAGS)" bash tests/kvm/direct.sh $(YINGLONG) $(LINUX_KIT) \
+	    $(KVM_HOST_PROGS) || st=1; \
 	KVM_SMP=$${KVM_SMP:-1,2} KVM_RUN_TIMEOUT=300 KVM_TIMEOUT=1800 bash tests/kvm/run.sh $(KVM_OUT) guest,linux || st=1; \
 	exit $$st
 
