@@ -11,7 +11,8 @@
 #   KVM_IRQCHIP (on,off: the kernel-irqchip settings to run), KVM_LOG
 #   (the console log, default OUTDIR/console.log; with several outer
 #   guests, one per guest named after it), KVM_D (-d items for every
-#   Yinglong run inside; a failure shows the log's tail), KVM_TRACE (the
+#   Yinglong run inside, default guest_errors, which is silent in a good
+#   run and names a triple fault; a failure shows the log's tail), KVM_TRACE (the
 #   L1 KVM tracepoints to record in every run, e.g. kvm_exit,kvm_inj_exception;
 #   a failure shows the last events), KVM_OUTER_SMP, KVM_OUTER_ACCEL
 #   (-smp and -accel for every outer guest; default: plan() below),
@@ -26,6 +27,7 @@ OUT=${1:?usage: run.sh OUTDIR [TESTS]}
 TESTS=${2:-guest}
 QEMU=${KVM_QEMU:-$OUT/qemu/qemu-system-x86_64}
 LOG=${KVM_LOG:-$OUT/console.log}
+DITEMS=${KVM_D-guest_errors}
 IRQCHIPS=${KVM_IRQCHIP:-on,off}
 
 command -v "$QEMU" >/dev/null ||
@@ -67,7 +69,7 @@ boot() {
         -nodefaults -nographic -serial stdio -no-reboot \
         ${KVM_MONITOR:+-monitor unix:$KVM_MONITOR,server,nowait} \
         -kernel "$OUT/vmlinuz" -initrd "$OUT/initramfs.gz" \
-        -append "console=ttyS0 panic=-1 quiet${KVM_OUTER_APPEND:+ $KVM_OUTER_APPEND} yl.tests=$tests yl.smp=${KVM_SMP:-1} yl.irqchip=$irqchips yl.timeout=$RUN_TIMEOUT${KVM_D:+ yl.d=$KVM_D}${KVM_TRACE:+ yl.trace=$KVM_TRACE}" \
+        -append "console=ttyS0 panic=-1 quiet${KVM_OUTER_APPEND:+ $KVM_OUTER_APPEND} yl.tests=$tests yl.smp=${KVM_SMP:-1} yl.irqchip=$irqchips yl.timeout=$RUN_TIMEOUT${DITEMS:+ yl.d=$DITEMS}${KVM_TRACE:+ yl.trace=$KVM_TRACE}" \
         </dev/null; echo $? > "$log.st"; } 2>&1 | sed -u 's/\r//g' | tee "$log" |
         grep --line-buffered -E '^(PASS|FAIL|HANG|    |KVM-READY)' &
     local pid=$! why=
