@@ -160,7 +160,7 @@ static void shape_entry(const KVMState *s, const X86CPU *cpu, struct kvm_cpuid_e
     switch (e->function) {
     case 1:
         e->ebx = (e->ebx & 0x00ffffffu) | (uint32_t)cpu->cpu_index << 24;
-        e->ecx &= ~(1u << 5);                   /* VMX */
+        e->ecx &= ~CPUID1_ECX_VMX;
         e->ecx |= 1u << 31;                     /* running under a hypervisor */
         if (s->irqchip && (s->m->cpu_model.feat[CPUID_W_1_ECX] & (1u << 24)))
             e->ecx |= 1u << 24;                 /* TSC-deadline (in-kernel LAPIC) */
@@ -172,7 +172,7 @@ static void shape_entry(const KVMState *s, const X86CPU *cpu, struct kvm_cpuid_e
         e->edx = cpu->cpu_index;                /* x2APIC ID */
         break;
     case 0x80000001:
-        e->ecx &= ~(1u << 2);                   /* SVM */
+        e->ecx &= ~CPUID81_ECX_SVM;
         break;
     case 0x8000000a:                            /* SVM revision and features */
         e->eax = e->ebx = e->ecx = e->edx = 0;

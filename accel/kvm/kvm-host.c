@@ -4,7 +4,7 @@
  * and version, but it runs the guest at the host's CPL 3 and executes
  * only PVM-enabled 64-bit guest kernels: a PC's firmware, real mode and
  * plain protected-mode code end in emulation failures or never get
- * anywhere (measured on such a host: tests/kvm/README.md, "PVM"). So
+ * anywhere (measured on such a host: docs/kvm.md, "PVM"). So
  * -accel kvm is refused there, with one line, and kvm:tcg falls back. */
 #include <cpuid.h>
 #include <stdio.h>
@@ -14,8 +14,6 @@
 /* "PVM" as the low three bytes of a hypervisor leaf's EBX: PVM's vendor
  * signature (a leaf of its own or KVM's vendor-features leaf, by version). */
 #define PVM_SIGNATURE 0x4d5650u
-#define CPUID1_ECX_VMX (1u << 5)
-#define CPUID81_ECX_SVM (1u << 2)
 
 static bool names_pvm(const struct kvm_cpuid2 *c)
 {

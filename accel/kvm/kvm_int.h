@@ -14,6 +14,10 @@
 #define KVM_MAX_SLOTS 32
 #define KVM_RESET_MSRS 24   /* kvm-reset.c's list */
 #define KVM_NR_CHIPS 3      /* 8259 master, slave, I/O APIC */
+/* The virtualization bits: the host's say whether VT-x/AMD-V backs KVM
+ * (kvm-host.c); the guest's are cleared (no nested virtualization). */
+#define CPUID1_ECX_VMX (1u << 5)
+#define CPUID81_ECX_SVM (1u << 2)
 
 /* One piece of RAM or ROM of the address map, as KVM sees it. */
 typedef struct KVMSlot {
